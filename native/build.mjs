@@ -27,6 +27,20 @@ if (!existsSync(header) || !libraryCandidates.some((p) => existsSync(p))) {
 // the copy that ships inside npm when run by hand.
 const npmGyp = process.env.npm_config_node_gyp
   ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-const result = spawnSync(process.execPath, [npmGyp, 'rebuild'], { cwd: here, stdio: 'inherit' });
-// libibumad is here, so a failed build is a real defect: fail the install loudly.
+// Use the headers installed beside this node (e.g. Debian's /usr/include/node)
+// when present, so the build works offline; otherwise node-gyp fetches them.
+const nodePrefix = dirname(dirname(process.execPath));
+const gypArgs = [npmGyp, 'rebuild'];
+if (existsSync(join(nodePrefix, 'include', 'node', 'node_api.h')) && existsSync(join(nodePrefix, 'include', 'node', 'common.gypi'))) {
+  gypArgs.push(`--nodedir=${nodePrefix}`);
+}
+const result = spawnSync(process.execPath, gypArgs, { cwd: here, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+if (result.status === 0) {
+  console.log('repath native addon: built native/build/Release/repath_umad.node (libibumad)');
+  process.exit(0);
+}
+// libibumad is here, so a failed build is a real defect: show node-gyp's output
+// and fail the install loudly.
+process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
+console.error('repath native addon: build FAILED (node-gyp output above)');
 process.exit(result.status ?? 1);

@@ -1,0 +1,65 @@
+// The benchmark suites `repath bench` knows, by group. Each suite lives in its own module under
+// bench/ and is imported only when it runs, so a suite that is not built (or not written yet)
+// never breaks the CLI. A new suite is one entry here.
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from '../../bench/bench-result.js';
+
+export interface BenchRunOptions {
+  quick?: boolean;
+  resultsDir?: string;
+}
+
+export type BenchRunner = (options: BenchRunOptions) => Promise<BenchResult>;
+
+export interface BenchSuiteEntry {
+  /** Name used by `--only`, e.g. "mad-codec". */
+  name: string;
+  /** Group selected by `--suite`, e.g. "micro". */
+  group: string;
+  description: string;
+  /** Module URL relative to this file (dist/core/cli/). */
+  module: string;
+  /** Name of the exported runner function. */
+  exportName: string;
+}
+
+export const BENCH_SUITES: readonly BenchSuiteEntry[] = [
+  {
+    name: 'mad-codec',
+    group: 'micro',
+    description: 'MAD decode/encode (PathRecord, Notice): this codec vs a naive baseline',
+    module: '../../bench/mad-codec.bench.js',
+    exportName: 'runMadCodecBench',
+  },
+  {
+    name: 'tables',
+    group: 'micro',
+    description: 'LID-vGUID and trap tables: insert, lookup, delete',
+    module: '../../bench/tables.bench.js',
+    exportName: 'runTablesBench',
+  },
+];
+
+
+export type LoadedSuite = { ok: true; run: BenchRunner } | { ok: false; reason: string };
+
+/** Imports a suite's module; a missing module or export is reported, not thrown. */
+export async function loadSuite(entry: BenchSuiteEntry): Promise<LoadedSuite> {
+  const url = new URL(entry.module, import.meta.url);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url.href)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Only the suite's own module being absent means "not built"; a missing import inside it is a bug.
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${fileURLToPath(url)}'`)) {
+      return { ok: false, reason: `${entry.module.replace(/^(\.\.\/)+/, 'dist/')} is not built` };
+    }
+    throw err;
+  }
+  const run = mod[entry.exportName];
+  if (typeof run !== 'function') {
+    return { ok: false, reason: `${entry.module} does not export ${entry.exportName}()` };
+  }
+  return { ok: true, run: run as BenchRunner };
+}

@@ -1,0 +1,637 @@
+// The hypervisors' management domains (Dom0), one object for every host, indexed by host.
+// Per host: the PF's LID and port GUID, the GUID admin table (GuidCache: VF slots -> vGUID)
+// and which VM sits in which slot; for per-pf-interest an inverted index vGUID -> local VMs
+// caching it. Dom0 talks to the SM only with MADs through the transport, and to its VMs only
+// through the VfEndpoint interface (the PF<->VF tunnel, not on the wire). The native path runs
+// this same class with hosts = 1 in one process per hypervisor.
+//
+// GSI demultiplexing: all VFs share the port's LID and QP1, so a MAD whose GRH DGID is a vGUID
+// is handed to the VF holding it (GuidCache.findSlot); anything else is for Dom0 itself.
+// Every MAD a VF sends leaves through the PF (sendFromVf) and is counted as tunnelled.
+import {
+  DEFAULT_SUBNET_PREFIX_HIGH,
+  DEFAULT_SUBNET_PREFIX_LOW,
+  GSI_QP,
+  GuidInfoRecordMask,
+  INFORM_ALL_LIDS,
+  INFORM_ANY_TRAP,
+  INFORM_ANY_TYPE,
+  MadStatus,
+  Method,
+  MgmtClass,
+  NoticeType,
+  ProducerType,
+  SaAttr,
+  SMP_DATA_OFFSET,
+  SmpAttr,
+  TrapNumber,
+  VmState,
+} from '../mad/constants.js';
+import { BytesRef, setU16, setU32, u16, u32 } from '../mad/bytes.js';
+import { GUIDS_PER_BLOCK } from '../mad/guid-info-record.js';
+import { MadError } from '../mad/mad-error.js';
+import { MadView } from '../mad/mad-view.js';
+import { NoticeView } from '../mad/notice.js';
+import { GuidCache } from '../tables/guid-cache.js';
+import { GuidMultiMap } from '../tables/guid-multimap.js';
+import type { CostModel } from '../engine/cost-model.js';
+import type { Scheduler } from '../engine/event-queue.js';
+import { EventKind } from '../engine/event-kinds.js';
+import { Counter, type Counters } from '../metrics/counters.js';
+import type { MadSlab } from '../fabric/mad-slab.js';
+import { SinkRole, type MadSink, type Transport } from '../fabric/transport.js';
+import { LIFE_CYCLE_VENDOR_ID, LifeCycleDevice } from '../sm/life-cycle.js';
+import type { VfEndpoint } from './vf-endpoint.js';
+
+/** Which VFs Dom0 forwards a RePath/UnPath notice to. */
+export const ForwardMode = {
+  /** Algorithm 2: every active VF of the host. */
+  AllActive: 0,
+  /** per-pf-interest: only the VMs whose cache holds the vGUID (inverted index). */
+  Interested: 1,
+} as const;
+export type ForwardMode = (typeof ForwardMode)[keyof typeof ForwardMode];
+
+/** Dom0's TID layout: high = tag(8) | op(8) | slot(16), low = host. */
+const DOM0_TID_TAG = 0xd0;
+const Op = { GuidSet: 1, GuidDelete: 2, InformInfo: 3, Trap: 4 } as const;
+
+export interface Dom0Options {
+  readonly hosts: number;
+  readonly slotsPerHost: number;
+  /** VMs in the whole run (global VM indices). */
+  readonly vms: number;
+  readonly hostPortGuidHigh: Uint32Array;
+  readonly hostPortGuidLow: Uint32Array;
+  /** Each host port's LID (set by the SM's sweep: PortInfo). */
+  readonly hostLid: Uint16Array;
+  /** The SM's LID (PortInfo.MasterSMLID). */
+  readonly smLid: number;
+  readonly transport: Transport;
+  readonly scheduler: Scheduler;
+  readonly slab: MadSlab;
+  readonly cost: CostModel;
+  readonly counters: Counters;
+  readonly forwardMode?: ForwardMode;
+}
+
+export class Dom0 implements MadSink {
+  readonly hosts: number;
+  readonly slotsPerHost: number;
+  readonly smLid: number;
+  readonly hostLid: Uint16Array;
+  readonly hostPortGuidHigh: Uint32Array;
+  readonly hostPortGuidLow: Uint32Array;
+  readonly lidHost = new Int32Array(0x10000).fill(-1);
+  /** The GUID admin table of every host. */
+  readonly guidCache: GuidCache;
+  /** (host * slotsPerHost + slot) -> VM, -1 when free. */
+  readonly vmOfSlot: Int32Array;
+  /** VM -> host (-1: not on any host) and slot. */
+  readonly vmHost: Int32Array;
+  readonly vmSlot: Int16Array;
+  /** per-pf-interest: vGUID -> VMs (global indices) whose SA-agent cache holds it. */
+  readonly interestIndex: GuidMultiMap | undefined;
+  readonly forwardMode: ForwardMode;
+  private vf: VfEndpoint | undefined;
+  private readonly transport: Transport;
+  private readonly scheduler: Scheduler;
+  private readonly slab: MadSlab;
+  private readonly cost: CostModel;
+  private readonly counters: Counters;
+  private readonly view = new MadView();
+  private readonly out = new Uint8Array(256);
+  private readonly outView = new MadView();
+  private readonly smpRef = new BytesRef(this.out);
+  private readonly smpNotice = new NoticeView(this.smpRef, SMP_DATA_OFFSET);
+  private readonly slotScratch: Int32Array;
+  private idScratch = new Uint32Array(64);
+  /** Outstanding GUIDInfoRecord request per (host, slot): op (0 = none), generation, retries, GUID. */
+  private readonly pendingOp: Uint8Array;
+  private readonly pendingGen: Uint16Array;
+  private readonly pendingRetries: Uint8Array;
+  private readonly pendingGuid: Uint32Array;
+  /** Last Report TID per host, to count retransmitted duplicates. */
+  private readonly lastReportTid: Uint32Array;
+
+  constructor(o: Dom0Options) {
+    this.hosts = o.hosts;
+    this.slotsPerHost = o.slotsPerHost;
+    this.smLid = o.smLid;
+    this.hostLid = o.hostLid;
+    this.hostPortGuidHigh = o.hostPortGuidHigh;
+    this.hostPortGuidLow = o.hostPortGuidLow;
+    this.transport = o.transport;
+    this.scheduler = o.scheduler;
+    this.slab = o.slab;
+    this.cost = o.cost;
+    this.counters = o.counters;
+    this.forwardMode = o.forwardMode ?? ForwardMode.AllActive;
+    this.guidCache = new GuidCache(o.hosts, o.slotsPerHost);
+    this.vmOfSlot = new Int32Array(o.hosts * o.slotsPerHost).fill(-1);
+    this.vmHost = new Int32Array(o.vms).fill(-1);
+    this.vmSlot = new Int16Array(o.vms).fill(-1);
+    this.slotScratch = new Int32Array(o.slotsPerHost);
+    this.lastReportTid = new Uint32Array(o.hosts * 2);
+    const hs = o.hosts * o.slotsPerHost;
+    this.pendingOp = new Uint8Array(hs);
+    this.pendingGen = new Uint16Array(hs);
+    this.pendingRetries = new Uint8Array(hs);
+    this.pendingGuid = new Uint32Array(hs * 2);
+    this.interestIndex =
+      this.forwardMode === ForwardMode.Interested ? new GuidMultiMap(Math.max(1024, o.vms), { growable: true }) : undefined;
+    this.outView.wrapForWrite(this.out);
+    for (let h = 0; h < o.hosts; h++) {
+      const lid = o.hostLid[h]!;
+      this.lidHost[lid] = h;
+      o.transport.bind(lid, SinkRole.Host, this);
+    }
+  }
+
+  /** Connects the VMs' side (set once, before the run). */
+  attachVfEndpoint(vf: VfEndpoint): void {
+    this.vf = vf;
+  }
+
+  private get vms(): VfEndpoint {
+    if (this.vf === undefined) throw new Error('Dom0 vfEndpoint: not attached (call attachVfEndpoint first)');
+    return this.vf;
+  }
+
+  // ------------------------------------------------------------------ subscription
+
+  /**
+   * InformInfo Set from the host's PF with its port GUID (per-pf, per-pf-interest): generic
+   * notices of the SM (ProducerType ClassManager), any type and trap number — RePath and UnPath.
+   */
+  informInfo(host: number, subscribe: 0 | 1, nowNs: number): void {
+    const v = this.outView.initSa(Method.Set, SaAttr.InformInfo, this.tidHigh(Op.InformInfo, 0), host);
+    fillDom0InformInfo(v, subscribe);
+    this.sendFromPf(host, nowNs + this.cost.dom0ServiceNs);
+  }
+
+  subscribeAllHosts(nowNs: number): void {
+    for (let h = 0; h < this.hosts; h++) this.informInfo(h, 1, nowNs);
+  }
+
+  // ------------------------------------------------------------------ VM life cycle
+
+  /**
+   * Creates a VM in VF `slot` of `host`. Static assignment: (guidHigh, guidLow) from the VM's
+   * configuration is written to the GUID admin table and set at the SA. Dynamic: pass 0, 0; the
+   * SA assigns one and Dom0 writes it when the answer arrives.
+   */
+  createVm(vm: number, host: number, slot: number, guidHigh: number, guidLow: number, nowNs: number): void {
+    this.checkVm(vm);
+    if (this.vmHost[vm] !== -1) throw new Error(`Dom0 createVm vm: ${vm} is already on host ${this.vmHost[vm]}`);
+    const k = this.slotIndex(host, slot);
+    if (this.vmOfSlot[k] !== -1) throw new Error(`Dom0 createVm slot: ${slot} of host ${host} holds VM ${this.vmOfSlot[k]}`);
+    this.vmOfSlot[k] = vm;
+    this.vmHost[vm] = host;
+    this.vmSlot[vm] = slot;
+    const vf = this.vms;
+    if ((guidHigh | guidLow) !== 0) {
+      this.guidCache.attach(host, slot, guidHigh, guidLow);
+      vf.vfAttached(vm, guidHigh, guidLow, nowNs);
+    }
+    this.sendGuidRecord(Method.Set, host, slot, guidHigh, guidLow, nowNs);
+    vf.vfSetSent(vm, nowNs);
+  }
+
+  /**
+   * Warm start of a large run: the VM is in the slot with its vGUID already known to the SA
+   * (the caller put it there directly); no MAD is sent.
+   */
+  placeVmDirect(vm: number, host: number, slot: number, guidHigh: number, guidLow: number, nowNs: number): void {
+    this.checkVm(vm);
+    const k = this.slotIndex(host, slot);
+    if (this.vmHost[vm] !== -1 || this.vmOfSlot[k] !== -1) throw new Error(`Dom0 placeVmDirect vm: ${vm} or slot ${slot} of host ${host} is taken`);
+    this.vmOfSlot[k] = vm;
+    this.vmHost[vm] = host;
+    this.vmSlot[vm] = slot;
+    this.guidCache.attach(host, slot, guidHigh, guidLow);
+    this.vms.vfAttached(vm, guidHigh, guidLow, nowNs);
+  }
+
+  /** Shuts a VM down: GUIDInfoRecord Delete, slot cleared. */
+  shutdownVm(vm: number, nowNs: number): void {
+    this.leave(vm, nowNs);
+  }
+
+  /** Reboot on the same host and slot: Delete then Set of the same vGUID (Algorithm 1: no notice). */
+  rebootVm(vm: number, nowNs: number): void {
+    const host = this.vmHost[vm]!;
+    if (host < 0) throw new Error(`Dom0 rebootVm vm: ${vm} is not on a host`);
+    const slot = this.vmSlot[vm]!;
+    const gh = this.guidCache.guidHigh(host, slot);
+    const gl = this.guidCache.guidLow(host, slot);
+    const keep = this.collectCached(vm);
+    this.leave(vm, nowNs);
+    this.createVm(vm, host, slot, gh, gl, nowNs);
+    this.reindex(vm, keep);
+  }
+
+  /** Suspend: the VF stays, the SM is told by a life-cycle trap. */
+  suspendVm(vm: number, nowNs: number): void {
+    this.lifeCycleTrap(vm, VmState.Suspended, nowNs);
+  }
+
+  resumeVm(vm: number, nowNs: number): void {
+    this.lifeCycleTrap(vm, VmState.Running, nowNs);
+  }
+
+  /** Live migration, source side: trap "migrating", GUIDInfoRecord Delete, VF detached. */
+  migrateOut(vm: number, nowNs: number): void {
+    this.lifeCycleTrap(vm, VmState.Migrating, nowNs);
+    this.leave(vm, nowNs);
+  }
+
+  /**
+   * Live migration, destination side: the VM (with its memory, so its SA-agent cache) arrives in
+   * `slot` of `host`; its static vGUID (or 0, 0 for dynamic) is set as in createVm.
+   */
+  migrateIn(vm: number, host: number, slot: number, guidHigh: number, guidLow: number, nowNs: number): void {
+    this.createVm(vm, host, slot, guidHigh, guidLow, nowNs);
+    if (this.interestIndex !== undefined) {
+      this.vms.forEachCachedGuid(vm, (h, l) => this.interestIndex!.add(h, l, vm));
+    }
+  }
+
+  /** A free VF slot of the host, or -1. */
+  freeSlot(host: number): number {
+    const base = host * this.slotsPerHost;
+    for (let s = 0; s < this.slotsPerHost; s++) if (this.vmOfSlot[base + s] === -1) return s;
+    return -1;
+  }
+
+  /** The VM left its cache entry for vGUID (high, low) (UnPath, dynamic re-resolution). */
+  noteCacheDrop(vm: number, high: number, low: number): void {
+    this.interestIndex?.remove(high, low, vm);
+  }
+
+  /** Warm start: the VM caches a path to (high, low) without a MAD having passed. */
+  noteCacheInsert(vm: number, high: number, low: number): void {
+    this.interestIndex?.add(high, low, vm);
+  }
+
+  private leave(vm: number, nowNs: number): void {
+    this.checkVm(vm);
+    const host = this.vmHost[vm]!;
+    if (host < 0) throw new Error(`Dom0 vm: ${vm} is not on a host`);
+    const slot = this.vmSlot[vm]!;
+    this.sendGuidRecord(Method.Delete, host, slot, 0, 0, nowNs);
+    this.guidCache.detach(host, slot);
+    this.vmOfSlot[this.slotIndex(host, slot)] = -1;
+    this.vmHost[vm] = -1;
+    this.vmSlot[vm] = -1;
+    if (this.interestIndex !== undefined) {
+      this.vms.forEachCachedGuid(vm, (h, l) => this.interestIndex!.remove(h, l, vm));
+    }
+    this.vms.vfDetached(vm, nowNs);
+  }
+
+  private collectCached(vm: number): Uint32Array {
+    if (this.interestIndex === undefined) return new Uint32Array(0);
+    const list: number[] = [];
+    this.vms.forEachCachedGuid(vm, (h, l) => list.push(h, l));
+    return Uint32Array.from(list);
+  }
+
+  private reindex(vm: number, guids: Uint32Array): void {
+    if (this.interestIndex === undefined) return;
+    for (let i = 0; i < guids.length; i += 2) this.interestIndex.add(guids[i]!, guids[i + 1]!, vm);
+  }
+
+  /** GUIDInfoRecord Set or Delete of the alias index of VF slot `slot` (index slot + 1: index 0 is the port GUID). */
+  private sendGuidRecord(method: number, host: number, slot: number, guidHigh: number, guidLow: number, nowNs: number): void {
+    const p = this.slotIndex(host, slot);
+    this.pendingOp[p] = method === Method.Set ? Op.GuidSet : Op.GuidDelete;
+    this.pendingGen[p] = (this.pendingGen[p]! + 1) & 0xffff;
+    this.pendingRetries[p] = 0;
+    this.pendingGuid[p * 2] = guidHigh;
+    this.pendingGuid[p * 2 + 1] = guidLow;
+    this.transmitGuidRecord(p, nowNs);
+  }
+
+  /** (Re)sends the outstanding GUIDInfoRecord request of slot index p and arms its timer. */
+  private transmitGuidRecord(p: number, nowNs: number): void {
+    const host = (p / this.slotsPerHost) | 0;
+    const slot = p - host * this.slotsPerHost;
+    const method = this.pendingOp[p] === Op.GuidSet ? Method.Set : Method.Delete;
+    const guidHigh = this.pendingGuid[p * 2]!;
+    const guidLow = this.pendingGuid[p * 2 + 1]!;
+    const index = slot + 1;
+    const block = (index / GUIDS_PER_BLOCK) | 0;
+    const k = index % GUIDS_PER_BLOCK;
+    const v = this.outView.initSa(method, SaAttr.GuidInfoRecord, this.tidHigh(method === Method.Set ? Op.GuidSet : Op.GuidDelete, slot), host);
+    v.componentMaskHigh = 0;
+    v.componentMaskLow =
+      ((1 << GuidInfoRecordMask.LID) | (1 << GuidInfoRecordMask.BLOCK_NUM) | (1 << (GuidInfoRecordMask.GID0 + k))) >>> 0;
+    const r = v.guidInfoRecord;
+    r.lid = this.hostLid[host]!;
+    r.blockNum = block;
+    r.setGuid(k, guidHigh, guidLow);
+    const depart = nowNs + this.cost.dom0ServiceNs;
+    this.sendFromPf(host, depart);
+    this.scheduler.push(depart + this.cost.clientRespTimeoutNs, EventKind.Dom0RequestTimeout, p, this.pendingGen[p]!, 0);
+  }
+
+  private onRequestTimeout(p: number, gen: number, nowNs: number): void {
+    if (this.pendingOp[p] === 0 || this.pendingGen[p] !== gen) return; // answered meanwhile
+    const c = this.counters.v;
+    if (this.pendingRetries[p]! >= this.cost.clientMaxRetries) {
+      c[Counter.dom0RequestsAbandoned]!++;
+      const wasSet = this.pendingOp[p] === Op.GuidSet;
+      this.pendingOp[p] = 0;
+      if (wasSet) {
+        const host = (p / this.slotsPerHost) | 0;
+        this.refused(host, p - host * this.slotsPerHost, nowNs);
+      }
+      return;
+    }
+    this.pendingRetries[p]!++;
+    c[Counter.dom0RequestRetries]!++;
+    this.transmitGuidRecord(p, nowNs);
+  }
+
+  /** An SMP Trap(Notice) to the SM with the VM's new life-cycle state (core/sm/life-cycle.ts). */
+  private lifeCycleTrap(vm: number, state: number, nowNs: number): void {
+    this.checkVm(vm);
+    const host = this.vmHost[vm]!;
+    if (host < 0) throw new Error(`Dom0 vm: ${vm} is not on a host`);
+    const slot = this.vmSlot[vm]!;
+    const b = this.out;
+    b.fill(0);
+    b[0] = 1;
+    b[1] = MgmtClass.SubnLid;
+    b[2] = 1;
+    b[3] = Method.Trap;
+    setU32(b, 8, this.tidHigh(Op.Trap, slot));
+    setU32(b, 12, host);
+    setU16(b, 16, SmpAttr.Notice);
+    const n = this.smpNotice;
+    n.isGeneric = 0;
+    n.type = NoticeType.Info;
+    n.vendorId = LIFE_CYCLE_VENDOR_ID;
+    n.deviceId = LifeCycleDevice.VmStateChange;
+    n.issuerLid = this.hostLid[host]!;
+    n.issuerGid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, this.hostPortGuidHigh[host]!, this.hostPortGuidLow[host]!);
+    n.newLid = this.hostLid[host]!;
+    n.oldLid = this.hostLid[host]!;
+    n.vmState = state;
+    n.vgid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, this.guidCache.guidHigh(host, slot), this.guidCache.guidLow(host, slot));
+    n.newPortGuidHigh = this.hostPortGuidHigh[host]!;
+    n.newPortGuidLow = this.hostPortGuidLow[host]!;
+    this.sendFromPf(host, nowNs + this.cost.dom0ServiceNs);
+  }
+
+  private sendFromPf(host: number, departNs: number): void {
+    this.transport.send(this.out, this.hostLid[host]!, GSI_QP, this.hostPortGuidHigh[host]!, this.hostPortGuidLow[host]!, this.smLid, GSI_QP, 0, 0, departNs);
+  }
+
+  /**
+   * A VF's MAD leaves through the PF: GRH SGID = the VF's vGUID, so the SA can answer the VF.
+   * `departNs` is when the VF handed it over; the tunnel adds cost.dom0ForwardNs.
+   */
+  sendFromVf(vm: number, mad: Uint8Array, dstLid: number, dstQp: number, dstGuidHigh: number, dstGuidLow: number, departNs: number): boolean {
+    const host = this.vmHost[vm]!;
+    const c = this.counters.v;
+    if (host < 0) {
+      c[Counter.dom0Unroutable]!++;
+      return false;
+    }
+    const slot = this.vmSlot[vm]!;
+    if (!this.guidCache.isActive(host, slot)) {
+      c[Counter.dom0Unroutable]!++;
+      return false;
+    }
+    c[Counter.dom0VfTunnelOut]!++;
+    this.transport.send(
+      mad,
+      this.hostLid[host]!,
+      GSI_QP,
+      this.guidCache.guidHigh(host, slot),
+      this.guidCache.guidLow(host, slot),
+      dstLid,
+      dstQp,
+      dstGuidHigh,
+      dstGuidLow,
+      departNs + this.cost.dom0ForwardNs,
+    );
+    return true;
+  }
+
+  // ------------------------------------------------------------------ receive
+
+  receive(
+    mad: Uint8Array,
+    srcLid: number,
+    srcQp: number,
+    srcGuidHigh: number,
+    srcGuidLow: number,
+    dstLid: number,
+    _dstQp: number,
+    dstGuidHigh: number,
+    dstGuidLow: number,
+    nowNs: number,
+  ): void {
+    const host = this.lidHost[dstLid]!;
+    const c = this.counters.v;
+    if (host < 0) {
+      c[Counter.dom0Unroutable]!++;
+      return;
+    }
+    if ((dstGuidHigh | dstGuidLow) !== 0 && !(dstGuidHigh === this.hostPortGuidHigh[host] && dstGuidLow === this.hostPortGuidLow[host])) {
+      this.demuxToVf(host, mad, dstGuidHigh, dstGuidLow, nowNs);
+      return;
+    }
+    const v = this.view;
+    try {
+      v.wrap(mad);
+    } catch (e) {
+      if (!(e instanceof MadError)) throw e;
+      c[Counter.dom0Unroutable]!++;
+      return;
+    }
+    const method = v.method;
+    if (v.mgmtClass === MgmtClass.SubnAdm) {
+      if (method === Method.Report && v.attributeId === SaAttr.Notice) {
+        this.onReport(host, v, srcLid, srcQp, srcGuidHigh, srcGuidLow, nowNs);
+        return;
+      }
+      if ((method === Method.GetResp || method === Method.DeleteResp) && v.attributeId === SaAttr.GuidInfoRecord) {
+        this.onGuidRecordResp(host, v, nowNs);
+        return;
+      }
+      if (method === Method.GetResp && v.attributeId === SaAttr.InformInfo) {
+        if (v.status === MadStatus.Ok) c[Counter.dom0InformInfoAcks]!++;
+        return;
+      }
+    }
+    // TrapRepress and anything else for the PF need no action.
+  }
+
+  private demuxToVf(host: number, mad: Uint8Array, guidHigh: number, guidLow: number, nowNs: number): void {
+    const c = this.counters.v;
+    const slot = this.guidCache.findSlot(host, guidHigh, guidLow);
+    if (slot < 0) {
+      c[Counter.dom0Unroutable]!++;
+      return;
+    }
+    const vm = this.vmOfSlot[this.slotIndex(host, slot)]!;
+    // per-pf-interest: learn which VMs cache which vGUID from the PathRecord answers passing by.
+    if (
+      this.interestIndex !== undefined &&
+      mad[1] === MgmtClass.SubnAdm &&
+      mad[3] === Method.GetResp &&
+      u16(mad, 16) === SaAttr.PathRecord &&
+      u16(mad, 4) === MadStatus.Ok
+    ) {
+      this.interestIndex.add(u32(mad, 56 + 16), u32(mad, 56 + 20), vm);
+    }
+    const s = this.slab.allocCopy(mad);
+    c[Counter.dom0DemuxToVf]!++;
+    this.scheduler.push(nowNs + this.cost.dom0ForwardNs, EventKind.Dom0VfDeliver, s, vm, 0);
+  }
+
+  private onReport(host: number, v: MadView, srcLid: number, srcQp: number, srcGuidHigh: number, srcGuidLow: number, nowNs: number): void {
+    const c = this.counters.v;
+    c[Counter.dom0ReportsReceived]!++;
+    const t = host * 2;
+    const duplicate = this.lastReportTid[t] === v.tidHigh && this.lastReportTid[t + 1] === v.tidLow;
+    if (duplicate) c[Counter.dom0DuplicateReports]!++;
+    this.lastReportTid[t] = v.tidHigh;
+    this.lastReportTid[t + 1] = v.tidLow;
+    // ReportResp first: the SM's retry timer should stop whatever the forwarding costs.
+    const r = this.outView.initResponseTo(v, Method.ReportResp, MadStatus.Ok);
+    r.bytes.set(v.bytes.subarray(56, 56 + 80), 56);
+    const done = nowNs + this.cost.dom0ServiceNs;
+    this.transport.send(this.out, this.hostLid[host]!, GSI_QP, this.hostPortGuidHigh[host]!, this.hostPortGuidLow[host]!, srcLid, srcQp, srcGuidHigh, srcGuidLow, done);
+    const n = v.notice;
+    if (n.isGeneric !== 1 || (n.trapNumber !== TrapNumber.RePath && n.trapNumber !== TrapNumber.UnPath)) return;
+    this.forward(host, v.bytes, n.vgid.guidHigh, n.vgid.guidLow, done);
+  }
+
+  /** Algorithm 2 (or its interest variant): hand the notice to the host's VFs. */
+  private forward(host: number, mad: Uint8Array, vgHigh: number, vgLow: number, startNs: number): void {
+    let n = 0;
+    const targets = this.slotScratch;
+    if (this.forwardMode === ForwardMode.AllActive) {
+      const k = this.guidCache.activeSlots(host, targets);
+      const base = host * this.slotsPerHost;
+      for (let i = 0; i < k; i++) {
+        const vm = this.vmOfSlot[base + targets[i]!]!;
+        if (vm >= 0) targets[n++] = vm;
+      }
+    } else {
+      const index = this.interestIndex!;
+      const k = index.count(vgHigh, vgLow);
+      if (k > this.idScratch.length) this.idScratch = new Uint32Array(Math.max(k, this.idScratch.length * 2));
+      index.collect(vgHigh, vgLow, this.idScratch);
+      for (let i = 0; i < k && n < targets.length; i++) {
+        const vm = this.idScratch[i]!;
+        if (this.vmHost[vm] === host) targets[n++] = vm;
+      }
+    }
+    if (n === 0) return;
+    const slot = this.slab.allocCopy(mad);
+    if (n > 1) this.slab.retain(slot, n - 1);
+    this.counters.v[Counter.dom0NoticeForwards]! += n;
+    const step = this.cost.dom0ForwardNs;
+    for (let i = 0; i < n; i++) {
+      this.scheduler.push(startNs + (i + 1) * step, EventKind.Dom0VfDeliver, slot, targets[i]!, 1);
+    }
+  }
+
+  private onGuidRecordResp(host: number, v: MadView, nowNs: number): void {
+    const tidHigh = v.tidHigh;
+    if (tidHigh >>> 24 !== DOM0_TID_TAG) return;
+    const op = (tidHigh >>> 16) & 0xff;
+    const slot = tidHigh & 0xffff;
+    if (slot >= this.slotsPerHost) return;
+    const p = this.slotIndex(host, slot);
+    if (this.pendingOp[p] !== op) return; // a late answer to a request already answered or replaced
+    this.pendingOp[p] = 0;
+    if (op !== Op.GuidSet || v.status !== MadStatus.Ok) {
+      if (op === Op.GuidSet) this.refused(host, slot, nowNs);
+      return;
+    }
+    const index = slot + 1;
+    const k = index % GUIDS_PER_BLOCK;
+    const gh = v.guidInfoRecord.guidHigh(k);
+    const gl = v.guidInfoRecord.guidLow(k);
+    const vm = this.vmOfSlot[this.slotIndex(host, slot)]!;
+    if (vm < 0) return; // the VM left before the answer came
+    if ((gh | gl) === 0) {
+      this.refused(host, slot, nowNs);
+      return;
+    }
+    if (this.guidCache.isActive(host, slot)) {
+      if (this.guidCache.guidHigh(host, slot) !== gh || this.guidCache.guidLow(host, slot) !== gl) this.refused(host, slot, nowNs);
+      return;
+    }
+    // Dynamic assignment: the SA's GUID goes into the GUID admin table now.
+    this.guidCache.attach(host, slot, gh, gl);
+    this.counters.v[Counter.dom0GuidsAssigned]!++;
+    this.vms.vfAttached(vm, gh, gl, nowNs);
+  }
+
+  /** The SA refused the Set (duplicate vGUID or error): the VF cannot be used. */
+  private refused(host: number, slot: number, nowNs: number): void {
+    this.counters.v[Counter.dom0SetsRefused]!++;
+    const k = this.slotIndex(host, slot);
+    const vm = this.vmOfSlot[k]!;
+    if (vm < 0) return;
+    if (this.guidCache.isActive(host, slot)) this.guidCache.detach(host, slot);
+    this.vmOfSlot[k] = -1;
+    this.vmHost[vm] = -1;
+    this.vmSlot[vm] = -1;
+    this.vms.vfDetached(vm, nowNs);
+  }
+
+  /** Handles a Dom0 event (VF delivery, request timeout). */
+  onEvent(kind: number, a: number, b: number, c: number, nowNs: number): void {
+    if (kind === EventKind.Dom0RequestTimeout) {
+      this.onRequestTimeout(a, b, nowNs);
+      return;
+    }
+    if (kind !== EventKind.Dom0VfDeliver) throw new RangeError(`Dom0 event kind: ${kind} is not a Dom0 event`);
+    const vm = b;
+    if (this.vmHost[vm]! >= 0) this.vms.deliver(vm, this.slab.bytes(a), c === 1, nowNs);
+    else this.counters.v[Counter.dom0Unroutable]!++;
+    this.slab.release(a);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private tidHigh(op: number, slot: number): number {
+    return ((DOM0_TID_TAG << 24) | (op << 16) | (slot & 0xffff)) >>> 0;
+  }
+
+  private slotIndex(host: number, slot: number): number {
+    if (!Number.isInteger(host) || host < 0 || host >= this.hosts) throw new RangeError(`Dom0 host: ${host} is not in 0..${this.hosts - 1}`);
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.slotsPerHost) {
+      throw new RangeError(`Dom0 slot: ${slot} is not in 0..${this.slotsPerHost - 1}`);
+    }
+    return host * this.slotsPerHost + slot;
+  }
+
+  private checkVm(vm: number): void {
+    if (!Number.isInteger(vm) || vm < 0 || vm >= this.vmHost.length) throw new RangeError(`Dom0 vm: ${vm} is not in 0..${this.vmHost.length - 1}`);
+  }
+}
+
+/** The InformInfo every subscriber of repath sends: generic SM notices, any type/trap (RePath, UnPath). */
+export function fillDom0InformInfo(v: MadView, subscribe: 0 | 1): void {
+  const ii = v.informInfo;
+  ii.gid.set(0, 0, 0, 0);
+  ii.lidRangeBegin = INFORM_ALL_LIDS;
+  ii.lidRangeEnd = 0;
+  ii.isGeneric = 1;
+  ii.subscribe = subscribe;
+  ii.type = INFORM_ANY_TYPE;
+  ii.trapNumber = INFORM_ANY_TRAP;
+  ii.qpn = GSI_QP;
+  ii.respTimeValue = 18;
+  ii.producerType = ProducerType.ClassManager;
+}

@@ -1,0 +1,398 @@
+// The subnet manager / subnet administrator: one object for the whole subnet. It owns the
+// SM-side state in typed-array tables (port alias GUID tables, LID-vGUID table, trap table,
+// vGUID registry, subscriptions, per-vGUID interest) and answers MADs that arrive through the
+// transport. It never calls Dom0 or VM code: everything it learns arrives as a MAD.
+//
+// Service model (virtual time): the SM is one server. Every MAD it handles or sends costs
+// cost.smServiceNs (a PathRecord query cost.saPathRecordServiceNs); work starts when the SM is
+// free (busyUntilNs) and responses leave when it is done. OpenSM's linear InformInfo list walk
+// per notice costs cost.smScanPerSubscriptionNs per subscription.
+//
+// Malformed input is never thrown out of receive(): the codec's MadError names the status to
+// answer with (sent as an error response) or says drop (counted in smDroppedMalformed).
+import {
+  DEFAULT_SUBNET_PREFIX_HIGH,
+  DEFAULT_SUBNET_PREFIX_LOW,
+  GSI_QP,
+  MadStatus,
+  Method,
+  MgmtClass,
+  SaAttr,
+  MAD_DROP,
+} from '../mad/constants.js';
+import { MadError } from '../mad/mad-error.js';
+import { MadView } from '../mad/mad-view.js';
+import { GuidHashTable } from '../tables/guid-hash.js';
+import { GuidMultiMap } from '../tables/guid-multimap.js';
+import { LidVguidTable, VguidState } from '../tables/lid-vguid-table.js';
+import { TrapTable } from '../tables/trap-table.js';
+import type { CostModel } from '../engine/cost-model.js';
+import type { Scheduler } from '../engine/event-queue.js';
+import { EventKind } from '../engine/event-kinds.js';
+import { Counter, type Counters } from '../metrics/counters.js';
+import { SinkRole, type MadSink, type Transport } from '../fabric/transport.js';
+import type { LidPlan } from './lid-assignment.js';
+import { VguidAssigner } from './vguid-assignment.js';
+import { Subscriptions } from './subscriptions.js';
+import { ReportSender } from './report-sender.js';
+import { handleGuidInfoRecord, expireParked } from './sa-guid-info-record.js';
+import { handleInformInfo } from './sa-inform-info.js';
+import { handlePathRecord } from './sa-path-record.js';
+import { handleTrap } from './trap-receiver.js';
+
+/** Which subscribers a RePath/UnPath goes to. */
+export const ReportScope = {
+  /** Every matching subscription (per-vguid, per-pf). */
+  All: 0,
+  /** Only hosts whose VMs asked the SA for a path to the vGUID (per-pf-interest). */
+  Interested: 1,
+} as const;
+export type ReportScope = (typeof ReportScope)[keyof typeof ReportScope];
+
+export interface SubnetManagerOptions {
+  readonly hosts: number;
+  /** VF slots per host; the port's alias GUID table has slotsPerHost + 1 entries (index 0 = port GUID). */
+  readonly slotsPerHost: number;
+  readonly hostPortGuidHigh: Uint32Array;
+  readonly hostPortGuidLow: Uint32Array;
+  readonly lids: LidPlan;
+  /** The SM's own port GUID (its notices' IssuerGID). */
+  readonly smPortGuidHigh: number;
+  readonly smPortGuidLow: number;
+  readonly transport: Transport;
+  readonly scheduler: Scheduler;
+  readonly cost: CostModel;
+  readonly counters: Counters;
+  readonly reportScope?: ReportScope;
+  /** Remember which endpoints asked for a path to each vGUID (needed by ReportScope.Interested). */
+  readonly recordInterest?: boolean;
+  /** Capacity hint: vGUIDs expected (tables grow past it). */
+  readonly expectedVguids?: number;
+  /** OpenSM's sm_assigned_guid byte for dynamically assigned vGUIDs. */
+  readonly assignedGuidByte?: number;
+}
+
+export class SubnetManager implements MadSink {
+  readonly hosts: number;
+  readonly slotsPerHost: number;
+  readonly guidCap: number;
+  readonly smLid: number;
+  readonly smHost: number;
+  readonly smPortGuidHigh: number;
+  readonly smPortGuidLow: number;
+  readonly hostLid: Uint16Array;
+  readonly hostPortGuidHigh: Uint32Array;
+  readonly hostPortGuidLow: Uint32Array;
+  /** LID -> host index (-1: not a host port). */
+  readonly lidHost = new Int32Array(0x10000).fill(-1);
+  /** Port GUID -> host index. */
+  readonly portHost: GuidHashTable;
+  /** Per port alias GUID table: (host * guidCap + index) -> GUID halves; index 0 is the port GUID. */
+  readonly aliasHigh: Uint32Array;
+  readonly aliasLow: Uint32Array;
+  /** vGUID -> (LID, alias index, host, state): who holds each vGUID now. */
+  readonly lidVguid: LidVguidTable;
+  /** Parked path records of deleted vGUIDs (Algorithm 1). */
+  readonly trapTable: TrapTable;
+  /** Every vGUID the SM has seen -> dense id; per id: state and notice sequence. */
+  readonly registry: GuidHashTable;
+  regHigh: Uint32Array;
+  regLow: Uint32Array;
+  regState: Uint8Array;
+  regSeq: Uint32Array;
+  regCount = 0;
+  /** Target vGUID -> registry ids of the endpoints that asked the SA for a path to it. */
+  readonly interest: GuidMultiMap | undefined;
+  readonly subscriptions = new Subscriptions();
+  readonly reports: ReportSender;
+  readonly assigner: VguidAssigner;
+  readonly reportScope: ReportScope;
+  readonly transport: Transport;
+  readonly scheduler: Scheduler;
+  readonly cost: CostModel;
+  readonly counters: Counters;
+  busyUntilNs = 0;
+
+  /** Reusable views: the request being handled and the response being built. */
+  readonly req = new MadView();
+  readonly res = new MadView();
+  readonly resBytes = new Uint8Array(256);
+  /** Scratch for two GUID halves. */
+  readonly guidOut = new Uint32Array(2);
+
+  constructor(o: SubnetManagerOptions) {
+    if (!Number.isInteger(o.slotsPerHost) || o.slotsPerHost < 1 || o.slotsPerHost > 255) {
+      throw new RangeError(`SubnetManager slotsPerHost: ${o.slotsPerHost} is not 1..255`);
+    }
+    this.hosts = o.hosts;
+    this.slotsPerHost = o.slotsPerHost;
+    this.guidCap = o.slotsPerHost + 1;
+    this.smLid = o.lids.smLid;
+    this.smHost = o.lids.smHost;
+    this.smPortGuidHigh = o.smPortGuidHigh >>> 0;
+    this.smPortGuidLow = o.smPortGuidLow >>> 0;
+    this.hostLid = o.lids.hostLid;
+    this.hostPortGuidHigh = o.hostPortGuidHigh;
+    this.hostPortGuidLow = o.hostPortGuidLow;
+    this.transport = o.transport;
+    this.scheduler = o.scheduler;
+    this.cost = o.cost;
+    this.counters = o.counters;
+    this.reportScope = o.reportScope ?? ReportScope.All;
+    const expected = Math.max(1024, o.expectedVguids ?? o.hosts * o.slotsPerHost);
+    this.portHost = new GuidHashTable(Math.max(16, o.hosts), { growable: true });
+    this.aliasHigh = new Uint32Array(o.hosts * this.guidCap);
+    this.aliasLow = new Uint32Array(o.hosts * this.guidCap);
+    for (let h = 0; h < o.hosts; h++) {
+      const lid = this.hostLid[h]!;
+      this.lidHost[lid] = h;
+      this.portHost.set(o.hostPortGuidHigh[h]!, o.hostPortGuidLow[h]!, h);
+      this.aliasHigh[h * this.guidCap] = o.hostPortGuidHigh[h]!;
+      this.aliasLow[h * this.guidCap] = o.hostPortGuidLow[h]!;
+    }
+    this.lidVguid = new LidVguidTable(expected, { growable: true });
+    this.trapTable = new TrapTable(Math.max(1024, expected >>> 4), { growable: true });
+    this.registry = new GuidHashTable(expected, { growable: true });
+    this.regHigh = new Uint32Array(expected);
+    this.regLow = new Uint32Array(expected);
+    this.regState = new Uint8Array(expected);
+    this.regSeq = new Uint32Array(expected);
+    this.interest = o.recordInterest || this.reportScope === ReportScope.Interested ? new GuidMultiMap(expected, { growable: true }) : undefined;
+    this.assigner = new VguidAssigner(o.hosts, this.guidCap, o.assignedGuidByte ?? 0);
+    this.reports = new ReportSender(this);
+    this.res.wrapForWrite(this.resBytes);
+    o.transport.bind(this.smLid, SinkRole.Sm, this);
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  receive(
+    mad: Uint8Array,
+    srcLid: number,
+    srcQp: number,
+    srcGuidHigh: number,
+    srcGuidLow: number,
+    _dstLid: number,
+    _dstQp: number,
+    _dstGuidHigh: number,
+    _dstGuidLow: number,
+    nowNs: number,
+  ): void {
+    const c = this.counters.v;
+    const req = this.req;
+    try {
+      req.wrap(mad);
+    } catch (e) {
+      if (!(e instanceof MadError)) throw e;
+      this.answerMalformed(mad, e.status, srcLid, srcQp, srcGuidHigh, srcGuidLow, nowNs);
+      return;
+    }
+    const cls = req.mgmtClass;
+    const method = req.method;
+    if (cls === MgmtClass.SubnLid) {
+      if (method === Method.Trap) {
+        c[Counter.smRecvTrap]!++;
+        handleTrap(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
+        return;
+      }
+      c[Counter.smRecvOther]!++;
+      return;
+    }
+    if (cls !== MgmtClass.SubnAdm) {
+      c[Counter.smRecvOther]!++;
+      return;
+    }
+    const attr = req.attributeId;
+    if (method === Method.ReportResp) {
+      c[Counter.smRecvReportResp]!++;
+      this.serve(nowNs, this.cost.smServiceNs);
+      this.reports.onReportResp(req.tidHigh, req.tidLow);
+      return;
+    }
+    if ((method & 0x80) !== 0 || method === Method.Report) {
+      // A response or Report addressed to the SA that it did not ask for: nothing to answer.
+      c[Counter.smRecvOther]!++;
+      return;
+    }
+    switch (attr) {
+      case SaAttr.GuidInfoRecord:
+        c[Counter.smRecvGuidInfoRecord]!++;
+        handleGuidInfoRecord(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
+        return;
+      case SaAttr.InformInfo:
+        c[Counter.smRecvInformInfo]!++;
+        handleInformInfo(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
+        return;
+      case SaAttr.PathRecord:
+        c[Counter.smRecvPathRecord]!++;
+        handlePathRecord(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.saPathRecordServiceNs));
+        return;
+      default:
+        c[Counter.smRecvOther]!++;
+        this.sendError(MadStatus.UnsupportedMethodAttr, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
+        return;
+    }
+  }
+
+  /** Handles an SM-owned event (fan-out step, Report timeout, trap-table expiry). */
+  onEvent(kind: number, a: number, b: number, nowNs: number): void {
+    switch (kind) {
+      case EventKind.SmFanout:
+        this.reports.fanoutStep(a, nowNs);
+        return;
+      case EventKind.SmReportTimeout:
+        this.reports.onTimeout(a, b, nowNs);
+        return;
+      case EventKind.SmTrapExpiry:
+        expireParked(this, nowNs);
+        return;
+      default:
+        throw new RangeError(`SubnetManager event kind: ${kind} is not an SM event`);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers for the handlers
+
+  /** Takes the SM for `costNs` starting when it is free; returns the time the work is done. */
+  serve(nowNs: number, costNs: number): number {
+    const start = nowNs > this.busyUntilNs ? nowNs : this.busyUntilNs;
+    this.busyUntilNs = start + costNs;
+    return this.busyUntilNs;
+  }
+
+  /** Sends the response built in `res` back to the requester. */
+  sendResponse(srcLid: number, srcQp: number, srcGuidHigh: number, srcGuidLow: number, departNs: number): void {
+    this.transport.send(this.resBytes, this.smLid, GSI_QP, this.smPortGuidHigh, this.smPortGuidLow, srcLid, srcQp, srcGuidHigh, srcGuidLow, departNs);
+  }
+
+  /** Answers the request in `req` with an error status and no record. */
+  sendError(status: number, srcLid: number, srcQp: number, srcGuidHigh: number, srcGuidLow: number, departNs: number): void {
+    const method = this.req.method;
+    this.res.initResponseTo(this.req, responseMethod(method), status);
+    this.counters.v[Counter.smSentErrorResp]!++;
+    this.sendResponse(srcLid, srcQp, srcGuidHigh, srcGuidLow, departNs);
+  }
+
+  private answerMalformed(
+    mad: Uint8Array,
+    status: number,
+    srcLid: number,
+    srcQp: number,
+    srcGuidHigh: number,
+    srcGuidLow: number,
+    nowNs: number,
+  ): void {
+    const c = this.counters.v;
+    // Only a request of a class whose header is readable can be answered; everything else is dropped.
+    if (status === MAD_DROP || mad.length !== 256 || mad[0] !== 1 || (mad[3]! & 0x80) !== 0 || mad[3] === Method.Report || mad[3] === Method.Trap) {
+      c[Counter.smDroppedMalformed]!++;
+      return;
+    }
+    this.req.wrapForWrite(mad);
+    this.res.initResponseTo(this.req, responseMethod(mad[3]!), status);
+    c[Counter.smSentErrorResp]!++;
+    this.sendResponse(srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
+  }
+
+  /** Host of an endpoint GUID: a vGUID's current host, or a port GUID's host; -1 when unknown. */
+  hostOfGuid(high: number, low: number): number {
+    const h = this.lidVguid.host(high, low);
+    if (h >= 0) return h;
+    return this.portHost.get(high, low);
+  }
+
+  /** LID at which a GUID (vGUID or port GUID) is reachable now, or -1. */
+  lidOfGuid(high: number, low: number): number {
+    const l = this.lidVguid.lid(high, low);
+    if (l >= 0) return l;
+    const h = this.portHost.get(high, low);
+    return h >= 0 ? this.hostLid[h]! : -1;
+  }
+
+  /** Registry id of a GUID, adding it (state unknown) if new. */
+  registryId(high: number, low: number): number {
+    const id = this.registry.get(high, low);
+    if (id >= 0) return id;
+    const n = this.regCount++;
+    if (n === this.regHigh.length) this.growRegistry();
+    this.regHigh[n] = high;
+    this.regLow[n] = low;
+    this.regState[n] = 0;
+    this.regSeq[n] = 0;
+    this.registry.set(high, low, n);
+    return n;
+  }
+
+  /** Life-cycle state the SM holds for a vGUID (VguidState), 0 when never seen. */
+  vguidState(high: number, low: number): number {
+    const id = this.registry.get(high, low);
+    return id < 0 ? 0 : this.regState[id]!;
+  }
+
+  /** Changes a vGUID's life-cycle state; reports it to life-cycle subscribers when it changed. */
+  setVguidState(high: number, low: number, state: number, nowNs: number): void {
+    const id = this.registryId(high, low);
+    if (this.regState[id] === state) return;
+    this.regState[id] = state;
+    this.lidVguid.setState(high, low, state);
+    if (this.subscriptions.vendorRows > 0) {
+      const lid = this.lidVguid.lid(high, low);
+      this.reports.emitLifeCycle(high, low, lid < 0 ? 0 : lid, state, ++this.regSeq[id]!, nowNs);
+    }
+  }
+
+  /** Next notice sequence for a vGUID. */
+  nextSequence(high: number, low: number): number {
+    const id = this.registryId(high, low);
+    return ++this.regSeq[id]!;
+  }
+
+  /** The GID prefix the SM uses for every GID it builds. */
+  readonly prefixHigh = DEFAULT_SUBNET_PREFIX_HIGH;
+  readonly prefixLow = DEFAULT_SUBNET_PREFIX_LOW;
+
+  /** vGUIDs currently on a port (the SM's truth). */
+  get vguidsOnPorts(): number {
+    return this.lidVguid.size;
+  }
+
+  /** Schedules a trap-table expiry check at `timeNs`. */
+  scheduleExpiry(timeNs: number): void {
+    this.scheduler.push(timeNs, EventKind.SmTrapExpiry, 0, 0, 0);
+  }
+
+  private growRegistry(): void {
+    const n = this.regHigh.length * 2;
+    const h = new Uint32Array(n);
+    h.set(this.regHigh);
+    this.regHigh = h;
+    const l = new Uint32Array(n);
+    l.set(this.regLow);
+    this.regLow = l;
+    const s = new Uint8Array(n);
+    s.set(this.regState);
+    this.regState = s;
+    const q = new Uint32Array(n);
+    q.set(this.regSeq);
+    this.regSeq = q;
+  }
+}
+
+/** The response method of a request method (IBA 13.4.5: Set is answered by GetResp). */
+export function responseMethod(method: number): number {
+  switch (method) {
+    case Method.Get:
+    case Method.Set:
+      return Method.GetResp;
+    case Method.GetTable:
+      return Method.GetTableResp;
+    case Method.Delete:
+      return Method.DeleteResp;
+    case Method.GetMulti:
+      return Method.GetMultiResp;
+    default:
+      return (method | 0x80) & 0xff;
+  }
+}
+
+export { VguidState };

@@ -1,0 +1,478 @@
+// The VMs' SA agents, one object for every VM of the run, indexed by VM. Per VM: its vGUID,
+// its SA-agent path cache (PathCache: peer vGUID -> DLID and path fields) and the state of its
+// RC connections to its peers (one byte per edge of the scenario's peer graph). A VM talks to
+// the SA only through its host's PF (Dom0.sendFromVf) and hears from it only through Dom0.
+//
+// Algorithm 3: on a RePath notice, look the vGUID up in the cache and update it only when the
+// DLID differs (every look-up counted as a check, every change as an update).
+// Without signalling (static-no-signal, dynamic), a peer learns of a migration the hard way:
+// its RC connection fails after the local ACK timeout x retries; for `dynamic` it must then
+// resolve the peer's new vGUID (address resolution, ARP on IPoIB); then it asks the SA for a
+// PathRecord (re-asking after a pause while the SA has no record).
+//
+// What the emulation knows that a real VM would not: which VM a vGUID belongs to (guidToVm),
+// used to model RC failures of the peers and address resolution, and to attribute latencies.
+import {
+  DEFAULT_SUBNET_PREFIX_HIGH,
+  DEFAULT_SUBNET_PREFIX_LOW,
+  GSI_QP,
+  MadStatus,
+  Method,
+  PathRecordMask,
+  SaAttr,
+  TrapNumber,
+} from '../mad/constants.js';
+import { MadError } from '../mad/mad-error.js';
+import { MadView } from '../mad/mad-view.js';
+import { GuidHashTable } from '../tables/guid-hash.js';
+import { PathCache } from '../tables/path-cache.js';
+import { rcDetectionNs, type CostModel } from '../engine/cost-model.js';
+import type { Scheduler } from '../engine/event-queue.js';
+import { EventKind } from '../engine/event-kinds.js';
+import { Counter, type Counters } from '../metrics/counters.js';
+import type { LatencyRecorder } from '../metrics/latency-recorder.js';
+import type { VfEndpoint } from '../dom0/vf-endpoint.js';
+import { fillDom0InformInfo } from '../dom0/dom0.js';
+
+/** What a VM needs from its host's PF: the tunnel out, and intra-host index upkeep. */
+export interface PfTunnel {
+  readonly smLid: number;
+  sendFromVf(vm: number, mad: Uint8Array, dstLid: number, dstQp: number, dstGuidHigh: number, dstGuidLow: number, departNs: number): boolean;
+  noteCacheDrop(vm: number, high: number, low: number): void;
+}
+
+/** Connection state per edge (bit flags). */
+export const Conn = {
+  Connected: 1,
+  Broken: 2,
+  QueryPending: 4,
+} as const;
+
+/** VM TID layout: high = tag(8) | op(8) | peer ordinal(16), low = VM. */
+const VM_TID_TAG = 0x7e;
+const VmOp = { PathRecord: 1, InformInfo: 2 } as const;
+
+export interface VmAgentsOptions {
+  readonly vms: number;
+  /** Peers in CSR form (the scenario's): VM v caches paths to peerList[peerStart[v]..peerStart[v+1]). */
+  readonly peerStart: Uint32Array;
+  readonly peerList: Uint32Array;
+  /** Configured (static) vGUID of each VM; the dynamic scheme replaces them with the SA's. */
+  readonly vmGuidHigh: Uint32Array;
+  readonly vmGuidLow: Uint32Array;
+  /** Path-cache entries per VM (at least the largest peer count). */
+  readonly cacheEntriesPerVm: number;
+  readonly tunnel: PfTunnel;
+  readonly scheduler: Scheduler;
+  readonly cost: CostModel;
+  readonly counters: Counters;
+  readonly latency: LatencyRecorder;
+  /** Peers detect failures by RC timeouts and re-query (static-no-signal, dynamic). */
+  readonly detectFailures: boolean;
+  /** After a failure, resolve the peer's (new) vGUID first (dynamic). */
+  readonly resolveAddress: boolean;
+}
+
+export class VmAgents implements VfEndpoint {
+  readonly vms: number;
+  readonly pathCache: PathCache;
+  /** Current vGUID of each VM (0 until a dynamic one is assigned). */
+  readonly guidHigh: Uint32Array;
+  readonly guidLow: Uint32Array;
+  /** Every vGUID a VM ever had -> VM (emulation knowledge: RC failures, ARP, latency attribution). */
+  readonly guidToVm: GuidHashTable;
+  readonly peerStart: Uint32Array;
+  readonly peerList: Uint32Array;
+  /** Reverse peer graph: VMs that cache a path to x are inList[inStart[x]..inStart[x+1]). */
+  readonly inStart: Uint32Array;
+  readonly inList: Uint32Array;
+  /** Conn flags per edge of the peer graph. */
+  readonly conn: Uint8Array;
+  /** Per edge: generation and re-sends of the outstanding PathRecord query. */
+  private readonly queryGen: Uint8Array;
+  private readonly queryRetries: Uint8Array;
+  private readonly noRecordRetries: Uint8Array;
+  /** Is the VM's vGUID on a port (attached), per VM. */
+  readonly attached: Uint8Array;
+  /** When Dom0 last sent the Set that put the VM's vGUID on a port (reconnection latency start). */
+  readonly setSentNs: Float64Array;
+  private readonly tunnel: PfTunnel;
+  private readonly scheduler: Scheduler;
+  private readonly cost: CostModel;
+  private readonly counters: Counters;
+  private readonly latency: LatencyRecorder;
+  private readonly detectFailures: boolean;
+  private readonly resolveAddress: boolean;
+  private readonly rcDetectNs: number;
+  private readonly view = new MadView();
+  private readonly out = new Uint8Array(256);
+  private readonly outView = new MadView();
+  private readonly dropScratch: Uint32Array;
+
+  constructor(o: VmAgentsOptions) {
+    const n = o.vms;
+    if (o.peerStart.length !== n + 1) throw new RangeError(`VmAgents peerStart.length: ${o.peerStart.length} is not vms + 1 = ${n + 1}`);
+    this.vms = n;
+    this.peerStart = o.peerStart;
+    this.peerList = o.peerList;
+    this.pathCache = new PathCache(n, o.cacheEntriesPerVm);
+    this.guidHigh = Uint32Array.from(o.vmGuidHigh);
+    this.guidLow = Uint32Array.from(o.vmGuidLow);
+    this.guidToVm = new GuidHashTable(Math.max(1024, n), { growable: true });
+    const edges = o.peerStart[n]!;
+    const inCount = new Uint32Array(n + 1);
+    for (let e = 0; e < edges; e++) {
+      const x = o.peerList[e]!;
+      if (x >= n) throw new RangeError(`VmAgents peerList[${e}]: ${x} is not a VM (vms ${n})`);
+      inCount[x + 1]!++;
+    }
+    for (let x = 0; x < n; x++) inCount[x + 1]! += inCount[x]!;
+    this.inStart = inCount;
+    this.inList = new Uint32Array(edges);
+    const fill = inCount.slice(0, n);
+    for (let v = 0; v < n; v++) {
+      for (let e = o.peerStart[v]!; e < o.peerStart[v + 1]!; e++) this.inList[fill[o.peerList[e]!]!++] = v;
+    }
+    this.conn = new Uint8Array(edges);
+    this.queryGen = new Uint8Array(edges);
+    this.queryRetries = new Uint8Array(edges);
+    this.noRecordRetries = new Uint8Array(edges);
+    this.attached = new Uint8Array(n);
+    this.setSentNs = new Float64Array(n);
+    this.tunnel = o.tunnel;
+    this.scheduler = o.scheduler;
+    this.cost = o.cost;
+    this.counters = o.counters;
+    this.latency = o.latency;
+    this.detectFailures = o.detectFailures;
+    this.resolveAddress = o.resolveAddress;
+    this.rcDetectNs = rcDetectionNs(o.cost);
+    this.outView.wrapForWrite(this.out);
+    this.dropScratch = new Uint32Array(2 * Math.max(1, o.cacheEntriesPerVm));
+    for (let v = 0; v < n; v++) {
+      if ((this.guidHigh[v]! | this.guidLow[v]!) !== 0) this.guidToVm.set(this.guidHigh[v]!, this.guidLow[v]!, v);
+    }
+  }
+
+  // ------------------------------------------------------------------ VfEndpoint (from Dom0)
+
+  vfSetSent(vm: number, nowNs: number): void {
+    this.setSentNs[vm] = nowNs;
+  }
+
+  vfAttached(vm: number, guidHigh: number, guidLow: number, _nowNs: number): void {
+    this.guidHigh[vm] = guidHigh;
+    this.guidLow[vm] = guidLow;
+    this.guidToVm.set(guidHigh, guidLow, vm);
+    this.attached[vm] = 1;
+  }
+
+  /**
+   * The VM's VF is gone: every peer's RC connection to it fails. Signalling schemes repair them
+   * when the notice arrives; without signalling, each peer notices after the RC detection time.
+   */
+  vfDetached(x: number, nowNs: number): void {
+    this.attached[x] = 0;
+    const c = this.counters.v;
+    for (let i = this.inStart[x]!; i < this.inStart[x + 1]!; i++) {
+      const v = this.inList[i]!;
+      const e = this.edgeOf(v, x);
+      if (e < 0) continue;
+      const s = this.conn[e]!;
+      if ((s & Conn.Connected) === 0) continue;
+      this.conn[e] = (s & ~Conn.Connected) | Conn.Broken;
+      c[Counter.vmConnectionsBroken]!++;
+      if (this.detectFailures) this.scheduler.push(nowNs + this.rcDetectNs, EventKind.VmPeerDetect, v, e, 0);
+    }
+  }
+
+  forEachCachedGuid(vm: number, fn: (high: number, low: number) => void): void {
+    this.pathCache.forEach(vm, (h, l) => fn(h, l));
+  }
+
+  deliver(vm: number, mad: Uint8Array, forwarded: boolean, nowNs: number): void {
+    const v = this.view;
+    if (forwarded) {
+      // Dom0 validated this notice when it arrived at the PF: no second decode check per VF.
+      v.wrapForWrite(mad);
+    } else {
+      try {
+        v.wrap(mad);
+      } catch (e) {
+        if (!(e instanceof MadError)) throw e;
+        return;
+      }
+    }
+    if (v.mgmtClass !== 0x03) return;
+    const method = v.method;
+    const attr = v.attributeId;
+    const done = nowNs + this.cost.vmServiceNs;
+    if (method === Method.Report && attr === SaAttr.Notice) {
+      if (!forwarded) {
+        // per-vguid: the Report came to this VF's own subscription; it answers the SM itself.
+        const r = this.outView.initResponseTo(v, Method.ReportResp, MadStatus.Ok);
+        r.bytes.set(v.bytes.subarray(56, 56 + 80), 56);
+        this.tunnel.sendFromVf(vm, this.out, this.tunnel.smLid, GSI_QP, 0, 0, done);
+      }
+      this.onNotice(vm, v, done);
+      return;
+    }
+    if (method === Method.GetResp && attr === SaAttr.PathRecord) {
+      this.onPathRecordResp(vm, v, done);
+      return;
+    }
+    if (method === Method.GetResp && attr === SaAttr.InformInfo) {
+      if (v.status === MadStatus.Ok) this.counters.v[Counter.vmInformInfoAcks]!++;
+    }
+  }
+
+  // ------------------------------------------------------------------ Algorithm 3
+
+  private onNotice(vm: number, v: MadView, nowNs: number): void {
+    const c = this.counters.v;
+    const n = v.notice;
+    c[Counter.vmNoticesReceived]!++;
+    if (n.isGeneric !== 1) return;
+    const trap = n.trapNumber;
+    const gh = n.vgid.guidHigh;
+    const gl = n.vgid.guidLow;
+    if (trap === TrapNumber.RePath) {
+      c[Counter.vmCacheChecks]!++;
+      const dlid = this.pathCache.lookup(vm, gh, gl);
+      const newLid = n.newLid;
+      if (dlid >= 0 && dlid !== newLid) {
+        this.pathCache.updateDlid(vm, gh, gl, newLid);
+        c[Counter.vmCacheUpdates]!++;
+        this.peerFixed(vm, gh, gl, nowNs);
+      }
+    } else if (trap === TrapNumber.UnPath) {
+      c[Counter.vmCacheChecks]!++;
+      if (this.pathCache.remove(vm, gh, gl)) {
+        c[Counter.vmCacheRemovals]!++;
+        this.tunnel.noteCacheDrop(vm, gh, gl);
+        // The peer is gone: its connection is closed, not broken (no RC timeout to chase).
+        const x = this.guidToVm.get(gh, gl);
+        const e = x < 0 ? -1 : this.edgeOf(vm, x);
+        if (e >= 0) this.conn[e] = 0;
+      }
+    }
+  }
+
+  /** The cache of `vm` now holds the right DLID for vGUID (high, low): repair the connection. */
+  private peerFixed(vm: number, high: number, low: number, nowNs: number): void {
+    const x = this.guidToVm.get(high, low);
+    if (x < 0) return;
+    const e = this.edgeOf(vm, x);
+    if (e < 0) return;
+    const s = this.conn[e]!;
+    if ((s & Conn.Broken) === 0) return;
+    this.conn[e] = (s & ~Conn.Broken) | Conn.Connected;
+    this.counters.v[Counter.vmConnectionsRestored]!++;
+    this.latency.record(nowNs - this.setSentNs[x]!);
+  }
+
+  // ------------------------------------------------------------------ SA queries
+
+  /** Asks the SA for a path to every peer (setup through MADs). */
+  resolveAllPeers(nowNs: number): void {
+    for (let v = 0; v < this.vms; v++) {
+      for (let e = this.peerStart[v]!; e < this.peerStart[v + 1]!; e++) this.queryPath(v, e, nowNs);
+    }
+  }
+
+  /** PathRecord Get for peer edge `e` of VM `v`, DGID = the peer's vGUID as `v` knows it. */
+  queryPath(v: number, e: number, nowNs: number): void {
+    this.queryRetries[e] = 0;
+    this.queryGen[e] = (this.queryGen[e]! + 1) & 0xff;
+    this.counters.v[Counter.vmSaQueries]!++;
+    this.transmitQuery(v, e, nowNs);
+  }
+
+  private transmitQuery(v: number, e: number, nowNs: number): void {
+    const x = this.peerList[e]!;
+    const ordinal = e - this.peerStart[v]!;
+    const o = this.outView.initSa(Method.Get, SaAttr.PathRecord, ((VM_TID_TAG << 24) | (VmOp.PathRecord << 16) | (ordinal & 0xffff)) >>> 0, v);
+    o.componentMaskHigh = 0;
+    o.componentMaskLow = ((1 << PathRecordMask.DGID) | (1 << PathRecordMask.SGID) | (1 << PathRecordMask.NUMB_PATH)) >>> 0;
+    const pr = o.pathRecord;
+    pr.dgid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, this.guidHigh[x]!, this.guidLow[x]!);
+    pr.sgid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, this.guidHigh[v]!, this.guidLow[v]!);
+    pr.numbPath = 1;
+    pr.reversible = 1;
+    this.conn[e]! |= Conn.QueryPending;
+    const depart = nowNs + this.cost.vmServiceNs;
+    if (!this.tunnel.sendFromVf(v, this.out, this.tunnel.smLid, GSI_QP, 0, 0, depart)) {
+      this.conn[e]! &= ~Conn.QueryPending;
+      return;
+    }
+    this.scheduler.push(depart + this.cost.clientRespTimeoutNs, EventKind.VmQueryTimeout, v, e, this.queryGen[e]!);
+  }
+
+  private onQueryTimeout(v: number, e: number, gen: number, nowNs: number): void {
+    if ((this.conn[e]! & Conn.QueryPending) === 0 || this.queryGen[e] !== gen) return; // answered
+    const c = this.counters.v;
+    c[Counter.vmSaQueryTimeouts]!++;
+    if (this.queryRetries[e]! >= this.cost.clientMaxRetries) {
+      this.conn[e]! &= ~Conn.QueryPending;
+      c[Counter.vmSaQueriesAbandoned]!++;
+      return;
+    }
+    this.queryRetries[e]!++;
+    this.transmitQuery(v, e, nowNs);
+  }
+
+  private onPathRecordResp(v: number, m: MadView, nowNs: number): void {
+    const c = this.counters.v;
+    const tidHigh = m.tidHigh;
+    if (tidHigh >>> 24 !== VM_TID_TAG || ((tidHigh >>> 16) & 0xff) !== VmOp.PathRecord || m.tidLow !== v) return;
+    const e = this.peerStart[v]! + (tidHigh & 0xffff);
+    if (e >= this.peerStart[v + 1]!) return;
+    if ((this.conn[e]! & Conn.QueryPending) === 0) return; // a duplicate answer (the query was re-sent)
+    this.conn[e]! &= ~Conn.QueryPending;
+    if (m.status !== MadStatus.Ok) {
+      c[Counter.vmSaNoRecords]!++;
+      if (this.noRecordRetries[e]! >= this.cost.saNoRecordsMaxRetries) {
+        c[Counter.vmSaQueriesAbandoned]!++;
+        return;
+      }
+      this.noRecordRetries[e]!++;
+      this.scheduler.push(nowNs + this.cost.saQueryRetryNs, EventKind.VmQueryRetry, v, e, 0);
+      return;
+    }
+    this.noRecordRetries[e] = 0;
+    const pr = m.pathRecord;
+    const gh = pr.dgid.guidHigh;
+    const gl = pr.dgid.guidLow;
+    const dlid = pr.dlid;
+    const x = this.peerList[e]!;
+    if (this.resolveAddress) this.dropOtherGuidsOf(v, x, gh, gl);
+    const cur = this.pathCache.lookup(v, gh, gl);
+    if (cur < 0) {
+      if (this.pathCache.insert(v, gh, gl, dlid, pr.sl, pr.mtu & 0x3f, pr.rate & 0x3f)) {
+        // A re-inserted path after a failure counts as the cache update that repaired it.
+        c[(this.conn[e]! & Conn.Broken) !== 0 ? Counter.vmCacheUpdates : Counter.vmCacheInserts]!++;
+      } else {
+        c[Counter.vmCacheFull]!++;
+        return;
+      }
+    } else if (cur !== dlid) {
+      this.pathCache.updateDlid(v, gh, gl, dlid);
+      c[Counter.vmCacheUpdates]!++;
+    }
+    const s = this.conn[e]!;
+    if ((s & Conn.Broken) !== 0) {
+      this.peerFixed(v, gh, gl, nowNs);
+    } else {
+      this.conn[e] = s | Conn.Connected;
+    }
+  }
+
+  /** dynamic: the peer's old vGUIDs in v's cache are dead; drop them. */
+  private dropOtherGuidsOf(v: number, x: number, keepHigh: number, keepLow: number): void {
+    let n = 0;
+    const d = this.dropScratch;
+    this.pathCache.forEach(v, (h, l) => {
+      if ((h !== keepHigh || l !== keepLow) && this.guidToVm.get(h, l) === x && n + 2 <= d.length) {
+        d[n++] = h;
+        d[n++] = l;
+      }
+    });
+    for (let i = 0; i < n; i += 2) {
+      this.pathCache.remove(v, d[i]!, d[i + 1]!);
+      this.counters.v[Counter.vmCacheRemovals]!++;
+      this.tunnel.noteCacheDrop(v, d[i]!, d[i + 1]!);
+    }
+  }
+
+  // ------------------------------------------------------------------ subscriptions (per-vguid)
+
+  /** Every VM subscribes with its own vGUID (per-vguid): InformInfo Set through its PF. */
+  subscribeAll(nowNs: number): void {
+    for (let v = 0; v < this.vms; v++) this.informInfo(v, 1, nowNs);
+  }
+
+  informInfo(v: number, subscribe: 0 | 1, nowNs: number): void {
+    const o = this.outView.initSa(Method.Set, SaAttr.InformInfo, ((VM_TID_TAG << 24) | (VmOp.InformInfo << 16)) >>> 0, v);
+    fillDom0InformInfo(o, subscribe);
+    this.tunnel.sendFromVf(v, this.out, this.tunnel.smLid, GSI_QP, 0, 0, nowNs + this.cost.vmServiceNs);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  onEvent(kind: number, v: number, e: number, gen: number, nowNs: number): void {
+    const c = this.counters.v;
+    switch (kind) {
+      case EventKind.VmQueryTimeout:
+        this.onQueryTimeout(v, e, gen, nowNs);
+        return;
+      case EventKind.VmPeerDetect:
+        // Repaired by a notice meanwhile (or the peer is not cached any more): nothing failed.
+        if ((this.conn[e]! & Conn.Broken) === 0) return;
+        c[Counter.vmPeerDetections]!++;
+        if (this.resolveAddress) this.scheduler.push(nowNs + this.cost.addressResolutionNs, EventKind.VmResolved, v, e, 0);
+        else this.queryPath(v, e, nowNs);
+        return;
+      case EventKind.VmResolved: {
+        const x = this.peerList[e]!;
+        if (this.attached[x] === 0) {
+          // The peer has no address yet (still migrating): ask again later.
+          this.scheduler.push(nowNs + this.cost.saQueryRetryNs, EventKind.VmResolved, v, e, 0);
+          return;
+        }
+        c[Counter.vmAddressResolutions]!++;
+        this.queryPath(v, e, nowNs);
+        return;
+      }
+      case EventKind.VmQueryRetry:
+        c[Counter.vmSaQueryRetries]!++;
+        if (this.resolveAddress) this.scheduler.push(nowNs + this.cost.addressResolutionNs, EventKind.VmResolved, v, e, 0);
+        else this.queryPath(v, e, nowNs);
+        return;
+      default:
+        throw new RangeError(`VmAgents event kind: ${kind} is not a VM event`);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Edge index of peer x in v's list, or -1. */
+  edgeOf(v: number, x: number): number {
+    const end = this.peerStart[v + 1]!;
+    for (let e = this.peerStart[v]!; e < end; e++) if (this.peerList[e] === x) return e;
+    return -1;
+  }
+
+  /**
+   * Warm start without MADs: v's cache gets the path to each peer at `lidOf(peer vGUID)`, and the
+   * connection is up. Returns the entries inserted.
+   */
+  preload(lidOf: (high: number, low: number) => number, onInsert?: (v: number, high: number, low: number) => void): number {
+    let inserted = 0;
+    for (let v = 0; v < this.vms; v++) {
+      for (let e = this.peerStart[v]!; e < this.peerStart[v + 1]!; e++) {
+        const x = this.peerList[e]!;
+        const h = this.guidHigh[x]!;
+        const l = this.guidLow[x]!;
+        const lid = lidOf(h, l);
+        if (lid < 0) continue;
+        if (this.pathCache.lookup(v, h, l) < 0 && this.pathCache.insert(v, h, l, lid, 0, 0x84 & 0x3f, 0x87 & 0x3f)) inserted++;
+        this.conn[e] = Conn.Connected;
+        if (onInsert !== undefined) onInsert(v, h, l);
+      }
+    }
+    return inserted;
+  }
+
+  /** Cache entries whose DLID differs from `truth` (the SM's LID-vGUID table; -1 = no such vGUID). */
+  staleEntries(truth: (high: number, low: number) => number): { stale: number; entries: number } {
+    let stale = 0;
+    let entries = 0;
+    for (let v = 0; v < this.vms; v++) {
+      this.pathCache.forEach(v, (h, l, dlid) => {
+        entries++;
+        if (truth(h, l) !== dlid) stale++;
+      });
+    }
+    return { stale, entries };
+  }
+}

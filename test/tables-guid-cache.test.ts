@@ -1,0 +1,113 @@
+import test from 'ava';
+import { GuidCache } from '../core/tables/index.js';
+import { xorshift32 } from './tables-rng.js';
+
+test('attach, read back, detach; the scan lists only active slots in order', (t) => {
+  const c = new GuidCache(3, 128);
+  const out = new Int32Array(128);
+  t.is(c.activeSlots(1, out), 0);
+  for (const slot of [0, 31, 32, 63, 64, 127, 5]) c.attach(1, slot, 0x00066a00, 0x1000 + slot);
+  t.is(c.activeCount(1), 7);
+  t.is(c.activeCount(0), 0);
+  t.is(c.activeCount(2), 0);
+  const n = c.activeSlots(1, out);
+  t.deepEqual(Array.from(out.subarray(0, n)), [0, 5, 31, 32, 63, 64, 127]);
+  t.true(c.isActive(1, 127));
+  t.false(c.isActive(1, 126));
+  t.false(c.isActive(0, 127), 'hosts do not share bits');
+  t.is(c.guidHigh(1, 63), 0x00066a00);
+  t.is(c.guidLow(1, 63), 0x1000 + 63);
+  t.is(c.findSlot(1, 0x00066a00, 0x1000 + 64), 64);
+  t.is(c.findSlot(0, 0x00066a00, 0x1000 + 64), -1);
+  t.true(c.detach(1, 31));
+  t.false(c.detach(1, 31), 'detaching an inactive slot changes nothing');
+  t.is(c.guidLow(1, 31), 0);
+  t.is(c.findSlot(1, 0x00066a00, 0x1000 + 31), -1);
+  t.deepEqual(Array.from(out.subarray(0, c.activeSlots(1, out))), [0, 5, 32, 63, 64, 127]);
+  t.is(c.activeCount(1), 6);
+  // Dense list in attach order, the last attached (5) swapped into the detached 31's place.
+  const listed: number[] = [];
+  for (let i = 0; i < c.activeCount(1); i++) listed.push(c.activeSlotAt(1, i));
+  t.deepEqual(listed, [0, 5, 32, 63, 64, 127]);
+  c.detach(1, 0);
+  const relisted: number[] = [];
+  for (let i = 0; i < c.activeCount(1); i++) relisted.push(c.activeSlotAt(1, i));
+  t.deepEqual(relisted, [127, 5, 32, 63, 64]);
+});
+
+test('freeSlot finds the lowest free slot and -1 when the host is full, for 16 and 128 slots', (t) => {
+  for (const slots of [16, 128, 1, 33]) {
+    const c = new GuidCache(2, slots);
+    t.is(c.freeSlot(0), 0);
+    for (let s = 0; s < slots; s++) {
+      t.is(c.freeSlot(0), s);
+      c.attach(0, s, 1, s + 1);
+    }
+    t.is(c.freeSlot(0), -1, `full host of ${slots} slots`);
+    t.is(c.freeSlot(1), 0);
+    c.detach(0, slots - 1);
+    t.is(c.freeSlot(0), slots - 1);
+  }
+});
+
+test('refusals name the field and value', (t) => {
+  const c = new GuidCache(2, 16);
+  c.attach(0, 3, 0, 7);
+  t.throws(() => c.attach(0, 3, 0, 8), { message: /GuidCache: slot 3 of host 0 is already active with vGUID 0x0000000000000007/ });
+  t.throws(() => c.attach(0, 4, 0, 7), { message: /vGUID 0x0000000000000007 is already attached to slot 3 of host 0/ });
+  t.throws(() => c.attach(0, 5, 0, 0), { message: /GuidCache: vGUID 0x0000000000000000 is reserved/ });
+  t.throws(() => c.attach(2, 0, 1, 1), { message: 'GuidCache: host must be an integer in 0..1, got 2' });
+  t.throws(() => c.attach(0, 16, 1, 1), { message: 'GuidCache: slot must be an integer in 0..15, got 16 (host 0)' });
+  t.throws(() => new GuidCache(1, 129), { message: /slotsPerHost must be an integer in 0\.\.128, got 129/ });
+  t.throws(() => new GuidCache(1, 0), { message: /slotsPerHost must be in 1\.\.128, got 0/ });
+  t.throws(() => c.activeSlots(0, new Int32Array(0)), { message: /out.length 0 is less than the 1 active slots of host 0/ });
+});
+
+test('random attach/detach matches a reference and the scan agrees with it', (t) => {
+  const hosts = 20;
+  const slots = 100;
+  const c = new GuidCache(hosts, slots);
+  const ref = new Map<number, number>();
+  const next = xorshift32(3);
+  const out = new Int32Array(slots);
+  let guid = 1;
+  for (let op = 0; op < 50_000; op++) {
+    const h = next() % hosts;
+    const s = next() % slots;
+    const key = h * slots + s;
+    if (ref.has(key)) {
+      t.true(c.detach(h, s));
+      ref.delete(key);
+    } else {
+      c.attach(h, s, 0xabc, guid);
+      ref.set(key, guid++);
+    }
+  }
+  for (let h = 0; h < hosts; h++) {
+    const n = c.activeSlots(h, out);
+    const expected: number[] = [];
+    for (let s = 0; s < slots; s++) if (ref.has(h * slots + s)) expected.push(s);
+    t.deepEqual(Array.from(out.subarray(0, n)), expected);
+    t.is(c.activeCount(h), expected.length);
+    const listed: number[] = [];
+    for (let i = 0; i < c.activeCount(h); i++) listed.push(c.activeSlotAt(h, i));
+    t.deepEqual(listed.sort((a, b) => a - b), expected, 'the dense list holds exactly the active slots');
+    for (const s of expected) t.is(c.guidLow(h, s), ref.get(h * slots + s)!);
+  }
+});
+
+test('shared view and bytes per slot', (t) => {
+  const c = new GuidCache(4, 16);
+  c.attach(2, 9, 5, 6);
+  const v = GuidCache.fromShared(structuredClone(c.toShared()));
+  t.is(v.hosts, 4);
+  t.is(v.slotsPerHost, 16);
+  t.is(v.findSlot(2, 5, 6), 9);
+  v.detach(2, 9);
+  t.false(c.isActive(2, 9));
+  t.is(GuidCache.bytesPerEntry(128), 10 + 16 / 128 + 4 / 128);
+  t.is(GuidCache.bytesPerEntry(16), 10 + 4 / 16 + 4 / 16);
+  t.is(c.byteLength, 32 + 4 * 16 * 8 + 4 * 4 + 4 * 4 + 2 * 4 * 16);
+  t.is(c.bytesPerEntry, GuidCache.bytesPerEntry(16) + 32 / 64);
+  t.is(c.bytesPerEntry, c.byteLength / 64);
+});
