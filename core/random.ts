@@ -5,7 +5,7 @@
 // Xoshiro128 (the ** scrambler over 128 bits of state) is the workhorse: period 2^128 - 1, fast,
 // statistically sound for simulation (not for cryptography).
 
-/** SplitMix32: a Weyl sequence (step 0x9e3779b9) through a 32-bit finaliser. */
+/** SplitMix32: a Weyl sequence (step 0x9e3779b9) through murmur3's 32-bit finaliser. */
 export class SplitMix32 {
   private state: number;
 
@@ -16,9 +16,9 @@ export class SplitMix32 {
   nextU32(): number {
     this.state = (this.state + 0x9e3779b9) >>> 0;
     let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-    return (z ^ (z >>> 15)) >>> 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
@@ -39,8 +39,14 @@ export class Xoshiro128 {
   private s2: number;
   private s3: number;
 
-  constructor(seed: number) {
-    const sm = new SplitMix32(seed);
+  /**
+   * `stream` selects an independent sequence for the same seed, so that e.g. the peer graph
+   * stays the same when only the migration pattern of a scenario changes.
+   */
+  constructor(seed: number, stream = 0) {
+    const sm = new SplitMix32((seed >>> 0) ^ Math.imul(stream + 1, 0x632be5ab));
+    // Skip one output so that stream k's first word differs from stream k+1's seed words.
+    sm.nextU32();
     this.s0 = sm.nextU32();
     this.s1 = sm.nextU32();
     this.s2 = sm.nextU32();

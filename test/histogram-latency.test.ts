@@ -1,6 +1,6 @@
 import test from 'ava';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
-import { Xoshiro128 } from '../core/scenario/prng.js';
+import { Xoshiro128 } from '../core/random.js';
 
 test.before(async () => {
   await LatencyHistogram.ready();

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
-import { Xoshiro128 } from '../core/scenario/prng.js';
+import { Xoshiro128 } from '../core/random.js';
 import type { BenchResult } from '../bench/bench-result.js';
 import { barChart, latencyCdf, sensitivity, seriesStyles, smMadsVsHosts, type SmMadsPoint } from '../bench/plots/charts.js';
 import { renderSvg } from '../bench/plots/render-svg.js';
@@ -233,8 +233,15 @@ test('barChart: grouped bars in row order, log option, errors name the field', a
   for (const s of ['codec', 'baseline', 'decode Notice', 'encode PathRecord', 'operation', 'MADs per second (1 core)']) t.true(texts.includes(s), s);
   t.true(isLogAxis(axisTicks(axes(svg).y, 'y')));
   // One bar per row, all drawn.
-  const bars = svg.match(/<path aria-label="[^"]*rate[^"]*"/g) ?? [];
+  // One bar per row, all drawn, each described by its category, group and value.
+  const bars = svg.match(/<path aria-label="[^"]*" role="graphics-symbol" aria-roledescription="bar"/g) ?? [];
   t.is(bars.length, 4);
+  t.true(svg.includes('aria-label="operation: decode Notice; MADs per second (1 core): 18,000,000; impl: baseline" role="graphics-symbol" aria-roledescription="bar"') ||
+    svg.includes('aria-label="operation: decode Notice; MADs per second (1 core): 200,000; impl: baseline"'), 'the baseline bar of "decode Notice" is drawn');
+  // Field names with "." or "[" are data, not paths.
+  const dotted = await renderSvg(barChart([{ 'case v1.2': 'a', 'ns/op [p50]': 3 }], 'case v1.2', 'ns/op [p50]'));
+  t.is(dotted.match(/aria-roledescription="bar"/g)?.length, 1);
+  t.true(allText(dotted).includes('ns/op [p50]'));
   const linear = await renderSvg(barChart(rows, 'op', 'rate', 'impl'));
   t.false(isLogAxis(axisTicks(axes(linear).y, 'y')));
   // Sideways with labels over two lines.
@@ -290,7 +297,7 @@ test('throughputChart: one bar colour per rate column, cases named by the column
   const texts = allText(svg);
   for (const s of ['codec (1 core)', 'baseline', 'MAD codec vs baseline', 'higher is better', 'operation, mad', 'MADs per second, log scale']) t.true(texts.includes(s), s);
   t.true(texts.some((s) => s.startsWith('decode, Notice (RePath')), texts.join(' | '));
-  t.is(svg.match(/<path aria-label="[^"]*rate[^"]*"/g)?.length, 4);
+  t.is(svg.match(/aria-roledescription="bar"/g)?.length, 4);
 
   // Numeric case columns read as "1,000 entries"; one rate column draws one colour, no legend.
   const single = throughputChart(micro([

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
-import { Xoshiro128 } from '../core/scenario/prng.js';
+import { Xoshiro128 } from '../core/random.js';
 import { HgrmError, parseHgrm } from '../bench/plots/hgrm.js';
 
 test.before(async () => {

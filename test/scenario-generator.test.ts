@@ -2,7 +2,7 @@ import test from 'ava';
 import { generateScenario, GUID_OUI_HIGH, VGUID_LOW_BASE, type GeneratedScenario } from '../core/scenario/generator.js';
 import { ScenarioError } from '../core/scenario/scenario-error.js';
 import type { ScenarioOptions } from '../core/scenario/scenario-options.js';
-import { Xoshiro128 } from '../core/scenario/prng.js';
+import { Xoshiro128 } from '../core/random.js';
 
 const ARRAYS = [
   'hostPortGuidHigh', 'hostPortGuidLow', 'vmHost', 'vmSlot', 'vmGuidHigh', 'vmGuidLow', 'peerStart', 'peerList',

@@ -16,7 +16,7 @@ import { SinkRole, type MadSink } from '../core/fabric/transport.js';
 import { Counters, COUNTER_NAMES } from '../core/metrics/counters.js';
 import { MadView } from '../core/mad/mad-view.js';
 import { GSI_QP, Method, SaAttr } from '../core/mad/constants.js';
-import { Xoshiro128 } from '../core/scenario/prng.js';
+import { Xoshiro128 } from '../core/random.js';
 import { flatTopology } from './patent-fixtures.js';
 
 test('event queue: time order, ties in insertion order, growth', (t) => {

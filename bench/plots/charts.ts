@@ -366,6 +366,8 @@ export function barChart(
   options: BarChartOptions = {},
 ): TopLevelSpec {
   const log = options.log ?? false;
+  // The data goes in under fixed keys: vega-lite reads "." and "[" in a field name as a path into
+  // the row, and benchmark columns are named like "ns/MAD (v1.2)".
   const data = rows.map((r, i) => {
     const category = r[x];
     const value = r[y];
@@ -373,40 +375,40 @@ export function barChart(
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new RangeError(`barChart row ${i}: value field ${JSON.stringify(y)} is ${JSON.stringify(value)}, not a finite number`);
     }
-    const out: Record<string, string | number> = { [x]: String(category), [y]: value };
+    let group = y;
     if (color !== undefined) {
-      const group = r[color];
-      if (group === undefined || group === null) throw new RangeError(`barChart row ${i}: color field ${JSON.stringify(color)} is missing`);
-      out[color] = String(group);
+      const g = r[color];
+      if (g === undefined || g === null) throw new RangeError(`barChart row ${i}: color field ${JSON.stringify(color)} is missing`);
+      group = String(g);
     }
-    return out;
+    return { category: String(category), value, group };
   });
-  const groupOf = (r: Record<string, string | number>): string => (color === undefined ? String(y) : String(r[color]));
-  const { kept, notes } = log ? dropNonPositive(data, groupOf, [(r) => r[y] as number], 'value axis') : { kept: data, notes: [] };
-  const categories = [...new Set(data.map((r) => String(r[x])))];
-  const groups = color === undefined ? [] : [...new Set(kept.map((r) => String(r[color])))];
+  const { kept, notes } = log ? dropNonPositive(data, (r) => r.group, [(r) => r.value], 'value axis') : { kept: data, notes: [] };
+  const categories = [...new Set(data.map((r) => r.category))];
+  const groups = color === undefined ? [] : [...new Set(kept.map((r) => r.group))];
   const styles = seriesStyles(groups);
   const horizontal = options.horizontal ?? false;
   const nGroups = Math.max(1, groups.length);
   const multiLine = categories.some((c) => c.includes('\n'));
 
   const value = {
-    field: y,
+    field: 'value',
     type: 'quantitative',
+    title: options.yTitle ?? y,
     // Groups stand side by side (offset channel), never stacked: a stack would also put zero
     // into a log scale's domain.
     stack: null,
     scale: log ? { type: 'log', zero: false, nice: true } : { type: 'linear', zero: true, nice: true },
     axis: log
-      ? { title: options.yTitle ?? y, format: ',~r', labelExpr: 'isPowerOf10(datum.value) ? datum.label : ""', tickCount: 10, grid: true }
-      : { title: options.yTitle ?? y, format: ',~r', grid: true },
+      ? { format: ',~r', labelExpr: 'isPowerOf10(datum.value) ? datum.label : ""', tickCount: 10, grid: true }
+      : { format: ',~r', grid: true },
   };
   const category = {
-    field: x,
+    field: 'category',
     type: 'nominal',
+    title: options.xTitle ?? x,
     sort: categories,
     axis: {
-      title: options.xTitle ?? x,
       ...(multiLine ? { labelExpr: "split(datum.label, '\\n')" } : {}),
       // vega caps the space an axis takes at maxExtent (200 px), whatever the labels need.
       ...(horizontal ? { labelLimit: 300, maxExtent: 320, labelPadding: 6, labelFontSize: 11 } : { labelAngle: categories.length > 6 ? -30 : 0, labelLimit: 160 }),
@@ -415,8 +417,8 @@ export function barChart(
   };
   const encoding: Record<string, unknown> = horizontal ? { y: category, x: value } : { x: category, y: value };
   if (color !== undefined) {
-    encoding.color = { field: color, type: 'nominal', title: options.colorTitle ?? color, sort: styles.domain, scale: { domain: styles.domain, range: styles.colors } };
-    encoding[horizontal ? 'yOffset' : 'xOffset'] = { field: color, type: 'nominal', sort: styles.domain };
+    encoding.color = { field: 'group', type: 'nominal', title: options.colorTitle ?? color, sort: styles.domain, scale: { domain: styles.domain, range: styles.colors } };
+    encoding[horizontal ? 'yOffset' : 'xOffset'] = { field: 'group', type: 'nominal', sort: styles.domain };
   } else {
     encoding.color = { value: PALETTE[0] };
   }

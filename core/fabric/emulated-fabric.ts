@@ -5,7 +5,7 @@
 // two ports is a constant and the queue breaks time ties by insertion order.
 import { MgmtClass, Method, SaAttr, SmpAttr } from '../mad/constants.js';
 import type { Topology } from '../scenario/scenario.js';
-import { Xoshiro128 } from '../scenario/prng.js';
+import { Xoshiro128 } from '../random.js';
 import type { CostModel } from '../engine/cost-model.js';
 import type { EventQueue } from '../engine/event-queue.js';
 import { EventKind } from '../engine/event-kinds.js';

@@ -20,7 +20,7 @@
 // stream 2), so changing the migration pattern keeps the peer graph of a seed unchanged.
 import type { CommPattern, Scenario, Topology } from './scenario.js';
 import { ScenarioError } from './scenario-error.js';
-import { Xoshiro128 } from './prng.js';
+import { Xoshiro128 } from '../random.js';
 import { Occupancy } from './occupancy.js';
 import {
   isTopologyObject,

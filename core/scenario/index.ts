@@ -11,4 +11,4 @@ export { scenarioFromJson, scenarioToJson, SCENARIO_FORMAT } from './scenario-js
 export { encodeScenarioFb, decodeScenarioFb } from './scenario-fb.js';
 export { buildExplicitScenario, guidText, parseGuid } from './explicit.js';
 export type { ExplicitArrays } from './explicit.js';
-export { Xoshiro128, SplitMix32 } from './prng.js';
+export { Xoshiro128, SplitMix32 } from '../random.js';

@@ -1,7 +1,7 @@
 // Occupancy of every VF slot of every host, for replaying migrations in time order: the
 // generator picks destinations from it, and the file readers check hand-written migrations
 // against it (a VM can only move to a host with a free VF slot).
-import type { Xoshiro128 } from './prng.js';
+import type { Xoshiro128 } from '../random.js';
 
 export const NO_VM = 0xffffffff;
 
