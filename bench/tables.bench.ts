@@ -1,7 +1,8 @@
 // Micro benchmarks of the fabric state tables against the obvious JavaScript alternative, a
 // Map<bigint, object>, doing the same work side by side in one run (issue 3, item 7):
 //   - SM LID-vGUID lookup (PathRecord answer, Algorithm 1's check),
-//   - SM trap table park + match + remove (Algorithm 1 on a delete followed by a set),
+//   - SM trap table park + match + remove (Algorithm 1: a Set matches a random parked vGUID
+//     and removes it, a Delete parks another),
 //   - Dom0 GUID-cache scan (Algorithm 2: forward to every active VF of a host), 16 and 128 slots,
 //   - VM path-cache check (Algorithm 3: look a peer up in the VM's own cache),
 // at 10^3, 10^5 and (unless quick) 10^7 entries.
@@ -12,7 +13,8 @@
 // stream, so tinybench's per-call overhead does not dominate; figures are per operation.
 // Before timing, both sides run the whole key stream once and must produce the same checksum.
 //
-// Run: node dist/bench/tables.bench.js [--quick] [--results-dir DIR]
+// Run: node dist/bench/tables.bench.js [--quick] [--results-dir DIR] [--only lid,trap,...] [--sizes 1e5,...]
+// (--only and --sizes are for experiments: use --results-dir elsewhere with them.)
 import { Bench } from 'tinybench';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +30,8 @@ export interface TablesBenchOptions {
   sizes?: number[];
   /** tinybench time budget per task, ms. */
   timeMs?: number;
+  /** Run only these families (lid, trap, scan16, scan128, path); experiments only. */
+  only?: string[];
 }
 
 const BATCH = 1024;
@@ -104,11 +108,14 @@ interface Side {
 }
 
 /**
- * Runs the sides in ROUNDS alternating tinybench runs (ours, [batched], map, then again) and
- * keeps each side's median round: on a shared, busy machine the load changes over seconds,
- * and alternating keeps a load swing from landing on one side only.
+ * Runs the sides in ROUNDS interleaved tinybench runs and keeps each side's median round: on a
+ * shared, busy machine the load changes over seconds, and interleaving keeps a load swing from
+ * landing on one side only. The order inside a round alternates (ours first, then the Map
+ * first) so neither side always runs right after the other's garbage. The speedup is the
+ * median over rounds of ours/Map measured in the same round, which cancels slow drifts in
+ * load better than a ratio of two medians taken at different moments.
  */
-const ROUNDS = 3;
+const ROUNDS = 9;
 
 function runPair(
   name: string,
@@ -117,28 +124,45 @@ function runPair(
   opsPerCall: number,
   timeMs: number,
   batched?: () => void,
-): { ours: Side; map: Side | null; batched: Side | null } {
+): { ours: Side; map: Side | null; batched: Side | null; speedup: number | null; batchedSpeedup: number | null } {
   const rounds = new Map<string, Side[]>();
-  const perRound = Math.max(50, timeMs / ROUNDS);
+  const ratios: number[] = [];
+  const batchedRatios: number[] = [];
+  const perRound = Math.max(25, timeMs / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
-    const bench = new Bench({ name, time: perRound, warmupTime: round === 0 ? Math.max(50, timeMs / 4) : 20, throws: true });
+    // The first round warms every task up long enough for the optimising compiler (a fresh
+    // loop runs unoptimised for its first thousands of iterations); later ones briefly.
+    const bench = new Bench({ name, time: perRound, warmupTime: round === 0 ? Math.max(50, timeMs / 4) : 10, throws: true });
+    if (round % 2 === 1 && map) bench.add('map', map);
     bench.add('ours', ours);
     if (batched) bench.add('batched', batched);
-    if (map) bench.add('map', map);
+    if (round % 2 === 0 && map) bench.add('map', map);
     bench.runSync();
+    const byName = new Map<string, number>();
     for (const task of bench.tasks) {
       const r = task.result;
       if (r.state !== 'completed') throw new Error(`${name}/${task.name}: tinybench state ${r.state}`);
       const list = rounds.get(task.name) ?? [];
-      list.push({ opsPerSec: (opsPerCall * 1000) / r.latency.mean, rme: r.latency.rme, samples: r.latency.samplesCount });
+      const opsPerSec = (opsPerCall * 1000) / r.latency.mean;
+      list.push({ opsPerSec, rme: r.latency.rme, samples: r.latency.samplesCount });
       rounds.set(task.name, list);
+      byName.set(task.name, opsPerSec);
     }
+    if (map) ratios.push(byName.get('ours')! / byName.get('map')!);
+    if (map && batched) batchedRatios.push(byName.get('batched')! / byName.get('map')!);
   }
   const median = (taskName: string): Side => {
     const list = [...rounds.get(taskName)!].sort((a, b) => a.opsPerSec - b.opsPerSec);
     return list[Math.floor(list.length / 2)]!;
   };
-  return { ours: median('ours'), map: map ? median('map') : null, batched: batched ? median('batched') : null };
+  const mid = (list: number[]): number => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+  return {
+    ours: median('ours'),
+    map: map ? median('map') : null,
+    batched: batched ? median('batched') : null,
+    speedup: map ? mid(ratios) : null,
+    batchedSpeedup: map && batched ? mid(batchedRatios) : null,
+  };
 }
 
 /**
@@ -170,6 +194,8 @@ interface Row {
   mapBytesPerEntry: number | null;
   oursRme: number;
   mapRme: number | null;
+  /** Median over interleaved rounds of ours/Map in the same round. */
+  speedup: number | null;
   note: string;
 }
 
@@ -273,6 +299,7 @@ function benchLid(n: number, timeMs: number, mapEstimate: number | undefined, se
     mapBytesPerEntry: mapBytes,
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
+    speedup: r.speedup,
     note,
   };
   const many: Row = {
@@ -280,6 +307,7 @@ function benchLid(n: number, timeMs: number, mapEstimate: number | undefined, se
     bench: 'LID-vGUID lookup, batched (lidMany)',
     oursOpsPerSec: r.batched!.opsPerSec,
     oursRme: r.batched!.rme,
+    speedup: r.batchedSpeedup,
     note: `${note ? note + '; ' : ''}same lookups via lidMany(), ${BATCH} per call, 8 misses overlapped; Map column repeats the single-lookup baseline (a Map has no batched get); not a target row`,
   };
   return [single, many];
@@ -295,36 +323,66 @@ interface ParkedRecord {
   parkedAt: number;
 }
 
+/**
+ * The Algorithm 1 stream: n records parked out of a key pool of n + n/8 + 1024 vGUIDs; each
+ * operation is a Set that matches a random parked record (find, read old LID and host,
+ * remove) followed by a Delete that parks a random unparked vGUID, so the table stays at n
+ * records and matches come in no particular order. To replay the stream forever the second
+ * half undoes the first: the inverse operations in reverse order bring the table back to
+ * its starting set. Returns the key indices matched and parked per operation.
+ */
+function trapStream(n: number, pool: number, half: number, next: () => number): { match: Uint32Array; park: Uint32Array } {
+  const parked = new Uint32Array(n);
+  const free = new Uint32Array(pool - n);
+  for (let i = 0; i < n; i++) parked[i] = i;
+  for (let i = n; i < pool; i++) free[i - n] = i;
+  const match = new Uint32Array(2 * half);
+  const park = new Uint32Array(2 * half);
+  for (let j = 0; j < half; j++) {
+    const a = next() % n;
+    const b = next() % (pool - n);
+    const m = parked[a]!;
+    const p = free[b]!;
+    parked[a] = p;
+    free[b] = m;
+    match[j] = m;
+    park[j] = p;
+    match[2 * half - 1 - j] = p;
+    park[2 * half - 1 - j] = m;
+  }
+  return { match, park };
+}
+
 function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, seed: number): Row {
-  const { high, low } = makeKeys(n);
+  const pool = n + (n >>> 3) + 1024;
+  const { high, low } = makeKeys(pool);
   const trap = new TrapTable(n);
   let now = 0;
-  for (let i = 0; i < n; i++) trap.park(high[i]!, low[i]!, 1 + (i % 0xbfff), i >>> 4, 0x0002c903, i, now);
+  const lidOf = (k: number): number => 1 + (k % 0xbfff);
+  for (let i = 0; i < n; i++) trap.park(high[i]!, low[i]!, lidOf(i), i >>> 4, 0x0002c903, i, now);
   const L = streamLength(n);
-  const next = xorshift32(seed);
-  const sh = new Uint32Array(L);
-  const sl = new Uint32Array(L);
+  const { match, park } = trapStream(n, pool, L / 2, xorshift32(seed));
+  // The keys as they arrive in the Set and Delete MADs, in stream order (as the other benches).
+  const mh = new Uint32Array(L);
+  const ml = new Uint32Array(L);
+  const ph = new Uint32Array(L);
+  const pl = new Uint32Array(L);
   for (let j = 0; j < L; j++) {
-    const k = next() % n;
-    sh[j] = high[k]!;
-    sl[j] = low[k]!;
+    mh[j] = high[match[j]!]!;
+    ml[j] = low[match[j]!]!;
+    ph[j] = high[park[j]!]!;
+    pl[j] = low[park[j]!]!;
   }
-  // One operation = Algorithm 1 on a vGUID that was deleted and is set again: find its parked
-  // record, read the old LID and host, remove it; then park it again (the next delete) so the
-  // table stays at n entries.
   let cursor = 0;
   let sink = 0;
   const oursOps = (from: number, to: number): number => {
     let sum = 0;
     for (let j = from; j < to; j++) {
-      const h = sh[j]!;
-      const l = sl[j]!;
-      const s = trap.find(h, l);
-      const oldLid = trap.oldLid(s);
-      const host = trap.host(s);
-      sum += oldLid;
+      const s = trap.find(mh[j]!, ml[j]!);
+      sum += trap.oldLid(s) + trap.host(s);
       trap.removeAt(s);
-      trap.park(h, l, oldLid, host, 0x0002c903, l, ++now);
+      const p = park[j]!;
+      trap.park(ph[j]!, pl[j]!, lidOf(p), p >>> 4, 0x0002c903, p, ++now);
     }
     return sum;
   };
@@ -341,26 +399,29 @@ function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, s
   if (mapFits(mapEstimate, n)) {
     const built = measureMap(n, () => {
       const m = new Map<bigint, ParkedRecord>();
-      for (let i = 0; i < n; i++) {
-        m.set(toBig(high[i]!, low[i]!), { oldLid: 1 + (i % 0xbfff), host: i >>> 4, portGuidHigh: 0x0002c903, portGuidLow: i, parkedAt: 0 });
-      }
+      for (let i = 0; i < n; i++) m.set(toBig(high[i]!, low[i]!), { oldLid: lidOf(i), host: i >>> 4, portGuidHigh: 0x0002c903, portGuidLow: i, parkedAt: 0 });
       return m;
     });
     const map = built.value;
     mapBytes = built.bytesPerEntry;
-    const sb: bigint[] = new Array<bigint>(L);
-    for (let j = 0; j < L; j++) sb[j] = toBig(sh[j]!, sl[j]!);
+    // The stream's keys converted to bigint up front.
+    const mb: bigint[] = new Array<bigint>(L);
+    const pb: bigint[] = new Array<bigint>(L);
+    for (let j = 0; j < L; j++) {
+      mb[j] = toBig(mh[j]!, ml[j]!);
+      pb[j] = toBig(ph[j]!, pl[j]!);
+    }
     let mnow = 0;
+    // A Map keeps insertion order, so delete + set is also its park-order (expiry) FIFO.
     const mapOps = (from: number, to: number): number => {
       let sum = 0;
       for (let j = from; j < to; j++) {
-        const k = sb[j]!;
-        const rec = map.get(k)!;
-        const oldLid = rec.oldLid;
-        const host = rec.host;
-        sum += oldLid;
-        map.delete(k);
-        map.set(k, { oldLid, host, portGuidHigh: 0x0002c903, portGuidLow: sl[j]!, parkedAt: ++mnow });
+        const mk = mb[j]!;
+        const rec = map.get(mk)!;
+        sum += rec.oldLid + rec.host;
+        map.delete(mk);
+        const p = park[j]!;
+        map.set(pb[j]!, { oldLid: lidOf(p), host: p >>> 4, portGuidHigh: 0x0002c903, portGuidLow: p, parkedAt: ++mnow });
       }
       return sum;
     };
@@ -386,6 +447,7 @@ function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, s
     mapBytesPerEntry: mapBytes,
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
+    speedup: r.speedup,
     note,
   };
 }
@@ -418,12 +480,14 @@ function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate:
   let sink = 0;
   // Algorithm 2 forwards the notice to each active VF, addressed by its VF (slot) number; the
   // checksum sums the slot numbers so both sides provably enumerated the same VFs. Ours walks
-  // the host's dense active list (activeCount/activeSlotAt).
+  // the host's dense active list (activeList/activeBase/activeCount).
+  const list = cache.activeList;
   const oursOps = (from: number, to: number): number => {
     let sum = 0;
     for (let j = from; j < to; j++) {
       const h = stream[j]!;
-      for (let i = 0, k = cache.activeCount(h); i < k; i++) sum += cache.activeSlotAt(h, i);
+      const base = cache.activeBase(h);
+      for (let i = 0, k = cache.activeCount(h); i < k; i++) sum += list[base + i]!;
     }
     return sum;
   };
@@ -484,6 +548,7 @@ function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate:
     mapBytesPerEntry: mapBytes,
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
+    speedup: r.speedup,
     note: `${note ? note + '; ' : ''}${active} of ${hosts * slotsPerHost} slots active; one op = one host scanned and every active VF visited; bytes per active VF`,
   };
 }
@@ -586,6 +651,7 @@ function benchPathCache(n: number, timeMs: number, mapEstimate: number | undefin
     mapBytesPerEntry: mapBytes,
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
+    speedup: r.speedup,
     note: note || `${vms} VMs; one op = one peer looked up in one VM's cache`,
   };
 }
@@ -613,6 +679,7 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
   ];
   for (const n of sizes) {
     for (const [key, run] of families) {
+      if (options.only && !options.only.includes(key)) continue;
       const produced = run(n, estimate.get(key));
       const list = Array.isArray(produced) ? produced : [produced];
       if (list[0]!.mapBytesPerEntry !== null) estimate.set(key, list[0]!.mapBytesPerEntry);
@@ -629,8 +696,8 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
 
   const targets: TargetCheck[] = [];
   for (const r of rows) {
-    if (r.scale < 1e5 || r.mapOpsPerSec === null || r.bench.includes('batched')) continue;
-    const speedup = r.oursOpsPerSec / r.mapOpsPerSec;
+    if (r.scale < 1e5 || r.speedup === null || r.bench.includes('batched')) continue;
+    const speedup = r.speedup!;
     targets.push({
       name: `${r.bench} at 10^${Math.round(Math.log10(r.scale))} (${r.entries} entries): speedup over Map<bigint, object>`,
       target: `>= ${SPEEDUP_TARGET}`,
@@ -649,15 +716,44 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
     });
   }
 
+  // Why a target row can stay under 10x: what bounds each family, stated once, with the
+  // per-operation times this run measured for the rows that missed.
+  const limits: Array<[string, string]> = [
+    [
+      'LID-vGUID lookup',
+      'a lookup is one hash and one random 16-byte slot read (plus a short probe run in the same cache line); once the table outgrows the caches that read is a cache and TLB miss, and the Map\'s lookup (bucket, entry, bigint key digits, record object) is a chain of about four dependent misses, so the ratio tends to the ratio of misses per lookup, not of instructions; the probe loop\'s data-dependent exit also stops the CPU from overlapping consecutive lookups (lidMany, the batched row, overlaps them)',
+    ],
+    [
+      'Trap park+match+remove',
+      'an operation must touch two unrelated records at random (the matched record and the new vGUID\'s home slot), each a cache miss in a table beyond the caches, plus a backward-shift delete; with the park-order ring kept off the records (a liveness bit per entry) nothing else is touched at random, so the floor is about two misses against the Map\'s get + delete + set (a chain of dependent misses for each of the three, plus a record allocation); the Map\'s insertion-ordered delete + set is also a cheap FIFO, so this is the closest of the four comparisons',
+    ],
+    [
+      'Dom0 GUID-cache scan',
+      'per active VF both sides do a short sequential read (our dense byte list, the Map\'s walk of its entry table); with few VFs per host the Map\'s per-host costs (finding the host\'s Map, creating an iterator) dominate and the ratio is large, with 64 active VFs per host they are amortised and the ratio tends to the per-VF costs',
+    ],
+    ['VM path-cache check', 'as for the LID-vGUID lookup: one random slot read per check against the Map\'s chain of dependent misses (per-VM Map, bucket, entry, bigint key, record)'],
+  ];
+  const missed = rows.filter((r) => r.scale >= 1e5 && r.speedup !== null && !r.bench.includes('batched') && r.speedup < SPEEDUP_TARGET);
+  const limitNotes: string[] = [];
+  for (const [family, why] of limits) {
+    const rowsMissed = missed.filter((r) => r.bench.startsWith(family));
+    if (rowsMissed.length === 0) continue;
+    const figures = rowsMissed
+      .map((r) => `${r.bench} at ${r.entries}: ours ${round(1e9 / r.oursOpsPerSec, 1)} ns/op, Map ${round(1e9 / r.mapOpsPerSec!, 1)} ns/op, speedup ${round(r.speedup!, 2)}`)
+      .join('; ');
+    limitNotes.push(`Target missed — ${family}: ${why}. Measured: ${figures}.`);
+  }
+
   const skipped = rows.filter((r) => r.mapOpsPerSec === null).map((r) => `${r.bench} at ${r.entries}`);
   const notes = [
-    `One timed task call = ${BATCH} operations (${SCAN_BATCH} host scans for the GUID-cache scan) over a pre-generated key stream of 2^16 (small sizes) or 2^20 operations; ops/s are per single operation (batch / mean call latency). Each pair runs in ${ROUNDS} alternating tinybench rounds; the median round per side is reported (rme is that round's).`,
+    `One timed task call = ${BATCH} operations (${SCAN_BATCH} host scans for the GUID-cache scan) over a pre-generated key stream of 2^16 (small sizes) or 2^20 operations; ops/s are per single operation (batch / mean call latency). Each pair runs in ${ROUNDS} interleaved tinybench rounds (order alternating, the first warmed up for ${Math.max(50, timeMs / 4)} ms); ops/s columns are each side's median round (rme is that round's); speedup is the median over rounds of ours/Map in the same round.`,
     'The Map side gets the same keys converted to bigint before timing; both sides run the whole stream once before timing and must produce the same checksum.',
-    'Map bytes per entry: V8 heap growth (after forced GC) while building the Map, its bigint keys and value objects, over entries (small Maps built repeatedly to at least 2e5 entries). Ours: the SharedArrayBuffer bytes over entries (the expiry FIFO links of the trap table live in its 40-byte slots; the GUID cache is counted per active VF, half the slots active).',
-    'Trap op = find + read old LID/host + remove + re-park (so the table stays full); the Map side allocates a new record object per park, as such code would. The trap table runs at its default load factor 0.5.',
+    'Map bytes per entry: V8 heap growth (after forced GC) while building the Map, its bigint keys and value objects, over entries (small Maps built repeatedly to at least 2e5 entries). Ours: the SharedArrayBuffer bytes over entries (the trap table: 32-byte slots plus its park-order ring of 2^k >= 1.5 x capacity 16-byte entries and their liveness bits; the GUID cache is counted per active VF, half the slots active).',
+    'Trap op = Algorithm 1 on a Set then a Delete: find a random parked vGUID, read its old LID and host, remove it, then park a random unparked vGUID (pool n + n/8 + 1024; the stream\'s second half undoes the first so it replays forever and the table stays at n). The Map side allocates a new record object per park, as such code would, and its insertion order is the park order. The trap table runs at its default load factor 0.5 with its park-order ring maintained (as the SM uses it).',
     'GUID-cache scan op = enumerate the active VF slots of one random host and "forward" to each (sum of slot numbers); the Map baseline is the strongest natural one: per host a Map of only the active VFs, iterated.',
     `Entry counts: ${sizes.join(', ')}${quick ? ' (quick: 10^7 skipped)' : ''}; tinybench ${timeMs} ms per task, split over the rounds.`,
   ];
+  notes.push(...limitNotes);
   if (skipped.length > 0) notes.push(`Map baseline not measured (would not fit the ${round(v8.getHeapStatistics().heap_size_limit / 2 ** 30, 2)} GiB V8 heap): ${skipped.join('; ')}.`);
 
   const table = rows.map((r) => ({
@@ -666,7 +762,7 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
     entries: r.entries,
     'ours ops/s': Math.round(r.oursOpsPerSec),
     'Map ops/s': r.mapOpsPerSec === null ? 'n/a' : Math.round(r.mapOpsPerSec),
-    speedup: r.mapOpsPerSec === null ? 'n/a' : round(r.oursOpsPerSec / r.mapOpsPerSec, 2),
+    speedup: r.speedup === null ? 'n/a' : round(r.speedup, 2),
     'ours B/entry': round(r.oursBytesPerEntry, 2),
     'Map B/entry': r.mapBytesPerEntry === null ? 'n/a' : round(r.mapBytesPerEntry, 1),
     'ours rme %': round(r.oursRme, 2),
@@ -692,9 +788,13 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
   const dirAt = args.indexOf('--results-dir');
+  const onlyAt = args.indexOf('--only');
+  const sizesAt = args.indexOf('--sizes');
   const result = await runTablesBench({
     quick: args.includes('--quick'),
     resultsDir: dirAt >= 0 ? args[dirAt + 1] : undefined,
+    only: onlyAt >= 0 ? args[onlyAt + 1]!.split(',') : undefined,
+    sizes: sizesAt >= 0 ? args[sizesAt + 1]!.split(',').map(Number) : undefined,
   });
   console.table(result.rows);
   for (const t of result.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.measured} (target ${t.target})`);

@@ -71,7 +71,7 @@ function setup(t: ExecutionContext): { dir: string; suites: BenchSuiteEntry[] } 
   };
 }
 
-test('runs the group, skips what is not built, prints the table, writes the result and the report', async (t) => {
+test.serial('runs the group, skips what is not built, prints the table, writes the result and the report', async (t) => {
   const { dir, suites } = setup(t);
   const c = capture();
   const results = join(dir, 'results');
@@ -95,7 +95,7 @@ test('runs the group, skips what is not built, prints the table, writes the resu
   t.true(md.includes('## Fake suite'));
 });
 
-test('--check exits 1 when a target is missed; --report=false leaves the report alone', async (t) => {
+test.serial('--check exits 1 when a target is missed; --report=false leaves the report alone', async (t) => {
   const { dir, suites } = setup(t);
   const c = capture();
   (globalThis as { FAKE_RATIO?: number }).FAKE_RATIO = 2;
@@ -124,7 +124,7 @@ test('bad flags are usage errors naming the flag and value', async (t) => {
   const { dir, suites } = setup(t);
   const command = createBenchCommand(suites, dir);
   const c = capture();
-  await t.throwsAsync(command.run(['--suite', 'macro'], c.io), { instanceOf: UsageError, message: '--suite: "macro" is not one of micro, schemes' });
+  await t.throwsAsync(command.run(['--suite', 'macro'], c.io), { instanceOf: UsageError, message: '--suite: "macro" is not one of micro, schemes, all' });
   await t.throwsAsync(command.run(['--only', 'later'], c.io), {
     instanceOf: UsageError,
     message: '--only: "later" is not a suite of micro (missing, fake, noexport)',

@@ -151,11 +151,11 @@ test('bad JSON for encode: not JSON, not an object, a field out of range', async
 test('unknown flags, commands and subcommands: one line, exit 2', async (t) => {
   assertUsageError(t, await repath(['mad', 'decode', '--bogus', pathRecordGolden.hex]), /^repath: --bogus: unknown option$/);
   assertUsageError(t, await repath(['--bogus']), /^repath: --bogus: unknown option$/);
-  assertUsageError(t, await repath([]), /^repath: missing command \(mad, bench; see repath --help\)$/);
+  assertUsageError(t, await repath([]), /^repath: missing command \(mad, run, bench, service, fuzz, dom0; see repath --help\)$/);
   assertUsageError(t, await repath(['frobnicate']), /"frobnicate" is not a command/);
   assertUsageError(t, await repath(['mad', 'explode']), /"explode" is not a subcommand/);
   assertUsageError(t, await repath(['bench', '--suite', 'nope']), /--suite: "nope" is not one of/);
-  assertUsageError(t, await repath(['bench', '--only', 'nope']), /--only: "nope" is not a suite of micro/);
+  assertUsageError(t, await repath(['bench', '--only', 'nope']), /--only: "nope" is not a suite of default \(schemes\)/);
 });
 
 test('mad trace --out writes JSON lines (decoded or hex MADs) as a pcap; --in reads it back', async (t) => {

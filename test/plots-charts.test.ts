@@ -236,8 +236,7 @@ test('barChart: grouped bars in row order, log option, errors name the field', a
   // One bar per row, all drawn, each described by its category, group and value.
   const bars = svg.match(/<path aria-label="[^"]*" role="graphics-symbol" aria-roledescription="bar"/g) ?? [];
   t.is(bars.length, 4);
-  t.true(svg.includes('aria-label="operation: decode Notice; MADs per second (1 core): 18,000,000; impl: baseline" role="graphics-symbol" aria-roledescription="bar"') ||
-    svg.includes('aria-label="operation: decode Notice; MADs per second (1 core): 200,000; impl: baseline"'), 'the baseline bar of "decode Notice" is drawn');
+  t.true(svg.includes('aria-label="operation: decode Notice; impl: baseline; MADs per second (1 core): 200,000" role="graphics-symbol" aria-roledescription="bar"'));
   // Field names with "." or "[" are data, not paths.
   const dotted = await renderSvg(barChart([{ 'case v1.2': 'a', 'ns/op [p50]': 3 }], 'case v1.2', 'ns/op [p50]'));
   t.is(dotted.match(/aria-roledescription="bar"/g)?.length, 1);

@@ -91,6 +91,8 @@ test('random attach/detach matches a reference and the scan agrees with it', (t)
     t.is(c.activeCount(h), expected.length);
     const listed: number[] = [];
     for (let i = 0; i < c.activeCount(h); i++) listed.push(c.activeSlotAt(h, i));
+    const viaView = Array.from(c.activeList.subarray(c.activeBase(h), c.activeBase(h) + c.activeCount(h)));
+    t.deepEqual(viaView, listed, 'activeList/activeBase read the same list as activeSlotAt');
     t.deepEqual(listed.sort((a, b) => a - b), expected, 'the dense list holds exactly the active slots');
     for (const s of expected) t.is(c.guidLow(h, s), ref.get(h * slots + s)!);
   }

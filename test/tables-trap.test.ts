@@ -156,10 +156,11 @@ test('capacity error, growth with the FIFO intact, shared view', (t) => {
   t.is(g.size, 50, 'expiry through the second view is visible in the first');
   t.is(g.find(5, 50), -1);
   t.is(g.parkedAt(g.find(5, 51)), 51);
-  t.is(TrapTable.bytesPerEntry(0.75), 40 / 0.75);
-  t.is(TrapTable.bytesPerEntry(), 80);
-  t.is(new TrapTable(100).byteLength, 64 + 200 * 40, 'default load 0.5');
-  t.is(g.byteLength, g.toShared().buffer.byteLength);
+  t.is(TrapTable.bytesPerEntry(0.75), 32 / 0.75 + 1.5 * 16.125);
+  t.is(TrapTable.bytesPerEntry(), 64 + 1.5 * 16.125);
+  t.is(new TrapTable(100).byteLength, 64 + 200 * 32 + 256 * 16 + 256 / 8, 'default load 0.5: 32-byte slots, then a 2^k-entry ring of 16-byte entries and liveness bits, 2^k >= 1.5 x capacity');
+  t.is(new TrapTable(200).byteLength, 64 + 400 * 32 + 512 * 16 + 512 / 8);
+  t.is(g.byteLength, g.toShared().buffer.byteLength + g.toShared().ring.byteLength);
   g.checkInvariants();
 });
 
@@ -209,4 +210,67 @@ test('growth with heavy churn keeps the FIFO links right through rehashes and sh
   tr.expire(now, now - cut, (_h, lo) => dead.push(lo));
   t.deepEqual(dead, [...ref.entries()].filter(([, at]) => now - at >= now - cut).sort((a, b) => a[1] - b[1]).map(([k]) => k));
   tr.checkInvariants();
+});
+
+test('matches out of park order leave dead ring entries that are squeezed out in place, oldest first kept', (t) => {
+  // A fixed table: parks of new keys and matches of random (mostly not the oldest) records
+  // fill the ring with dead entries; the squeeze must keep order, sequences and the bound.
+  const cap = 64;
+  const tr = new TrapTable(cap);
+  const bytes = tr.byteLength;
+  const next = xorshift32(77);
+  const parked: number[] = []; // keys in park order (the reference FIFO)
+  let key = 0;
+  let now = 0;
+  for (; key < cap; key++) {
+    tr.park(7, key + 1, 1, 0, 0, 0, now);
+    parked.push(key + 1);
+  }
+  for (let op = 0; op < 50_000; op++) {
+    const i = 1 + (next() % (parked.length - 1)); // never the oldest
+    const k = parked[i]!;
+    parked.splice(i, 1);
+    t.true(tr.remove(7, k));
+    now += next() % 2;
+    key++;
+    tr.park(7, key + 1, 1, 0, 0, 0, now);
+    parked.push(key + 1);
+    t.is(tr.vguidLow(tr.oldest), parked[0]!);
+    if (op % 4999 === 0) tr.checkInvariants();
+  }
+  t.is(tr.byteLength, bytes, 'the ring never grows in a fixed table');
+  tr.checkInvariants();
+  const order: number[] = [];
+  tr.forEach((_h, lo, slot) => {
+    t.is(tr.vguidLow(slot), lo);
+    order.push(lo);
+  });
+  t.deepEqual(order, parked);
+  t.is(tr.expire(now + 1000, 1000, () => {}), cap);
+  t.is(tr.oldest, -1);
+  tr.checkInvariants();
+});
+
+test('a sparse table squeezes its ring by probing, a full one by scanning: both keep order and sequences', (t) => {
+  for (const live of [10, 900]) {
+    const tr = new TrapTable(1000);
+    const next = xorshift32(live);
+    let now = 0;
+    for (let k = 1; k <= live; k++) tr.park(9, k, k, 0, 0, 0, now);
+    const order: number[] = [];
+    for (let k = 1; k <= live; k++) order.push(k);
+    // Re-parks of random records: each leaves a dead ring entry; 20 ring-fulls of them.
+    for (let op = 0; op < 40_000; op++) {
+      const k = 1 + (next() % live);
+      tr.park(9, k, k, 0, 0, 0, ++now);
+      order.splice(order.indexOf(k), 1);
+      order.push(k);
+      if (op % 3999 === 0) tr.checkInvariants();
+    }
+    tr.checkInvariants();
+    const seen: number[] = [];
+    tr.forEach((_h, lo) => seen.push(lo));
+    t.deepEqual(seen, order, `${live} records: ring order is re-park order`);
+    for (const k of order.slice(0, 3)) t.is(tr.oldLid(tr.find(9, k)), k);
+  }
 });

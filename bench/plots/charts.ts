@@ -383,6 +383,11 @@ export function barChart(
     }
     return { category: String(category), value, group };
   });
+  // What a screen reader says for a bar (vega would otherwise list the offset channel twice).
+  const described = (r: { category: string; value: number; group: string }) => ({
+    ...r,
+    description: `${options.xTitle ?? x}: ${r.category.replace(/\n/g, ' ')}; ${color === undefined ? '' : `${options.colorTitle ?? color}: ${r.group}; `}${options.yTitle ?? y}: ${plainNumber(r.value)}`,
+  });
   const { kept, notes } = log ? dropNonPositive(data, (r) => r.group, [(r) => r.value], 'value axis') : { kept: data, notes: [] };
   const categories = [...new Set(data.map((r) => r.category))];
   const groups = color === undefined ? [] : [...new Set(kept.map((r) => r.group))];
@@ -435,10 +440,22 @@ export function barChart(
     title: titleBlock(options.title ?? `${y} by ${x}`, [...(options.subtitle ?? []), ...notes]),
     ...size,
     config: chartConfig(),
-    data: { values: kept },
+    data: { values: kept.map(described) },
     mark: { type: 'bar' },
-    encoding,
+    encoding: { ...encoding, description: { field: 'description', type: 'nominal' } },
   }) as TopLevelSpec;
+}
+
+/** 18000000 -> "18,000,000", 0.123456 -> "0.1235": the same on every machine (no locale). */
+function plainNumber(value: number): string {
+  if (!Number.isInteger(value)) return String(Number(value.toPrecision(4)));
+  const digits = String(Math.abs(value));
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i];
+  }
+  return value < 0 ? `-${out}` : out;
 }
 
 function sortSeries<T>(rows: readonly T[], domain: readonly string[], series: (r: T) => string, x: (r: T) => number): T[] {

@@ -3,13 +3,21 @@
 // never breaks the CLI. A new suite is one entry here.
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '../../bench/bench-result.js';
+import type { SchemeProgress } from '../../bench/schemes.bench.js';
 
 export interface BenchRunOptions {
   quick?: boolean;
   resultsDir?: string;
+  /** Progress of a scheme run (the CLI draws a bar on stderr). */
+  progress?: (p: SchemeProgress) => void;
+  /** A line of commentary for stderr (which run starts). */
+  note?: (line: string) => void;
+  /** Sweep: the largest fabric to run (hosts); bigger points are left out. */
+  maxHosts?: number;
 }
 
-export type BenchRunner = (options: BenchRunOptions) => Promise<BenchResult>;
+/** A suite's runner: one result, or several (a sweep writes one summary per dimension). */
+export type BenchRunner = (options: BenchRunOptions) => Promise<BenchResult | BenchResult[]>;
 
 export interface BenchSuiteEntry {
   /** Name used by `--only`, e.g. "mad-codec". */
@@ -25,6 +33,13 @@ export interface BenchSuiteEntry {
 
 export const BENCH_SUITES: readonly BenchSuiteEntry[] = [
   {
+    name: 'schemes',
+    group: 'default',
+    description: 'all five schemes on the default storm (1,000 hosts x 16 VMs x 8 peers), counts beside closed forms',
+    module: '../../bench/schemes.bench.js',
+    exportName: 'runSchemesBench',
+  },
+  {
     name: 'mad-codec',
     group: 'micro',
     description: 'MAD decode/encode (PathRecord, Notice): this codec vs a naive baseline',
@@ -38,7 +53,17 @@ export const BENCH_SUITES: readonly BenchSuiteEntry[] = [
     module: '../../bench/tables.bench.js',
     exportName: 'runTablesBench',
   },
+  {
+    name: 'sweep',
+    group: 'sweep',
+    description: 'fabric size (hosts), VMs per host and the SM service time, one point per file under results/sweep/',
+    module: '../../bench/sweep.bench.js',
+    exportName: 'runSweepBench',
+  },
 ];
+
+/** `--suite` values: every group, and "all" for every group in table order. */
+export const ALL_GROUPS = 'all';
 
 
 export type LoadedSuite = { ok: true; run: BenchRunner } | { ok: false; reason: string };

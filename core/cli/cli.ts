@@ -21,11 +21,15 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'decode and encode MADs (hex <-> JSON); write MAD traces for Wireshark',
     load: async () => (await import('./mad-command.js')).madCommand,
   },
+  { name: 'run', summary: 'emulate VM migrations on a subnet and report each signalling scheme', load: async () => (await import('./run-command.js')).runCommand },
   {
     name: 'bench',
     summary: 'run the benchmark suites and regenerate BENCHMARKS.md',
     load: async () => (await import('./bench-command.js')).benchCommand,
   },
+  { name: 'service', summary: 'run the RePath/UnPath signalling service beside a real SM (OpenSM)', load: async () => (await import('./service-command.js')).serviceCommand },
+  { name: 'fuzz', summary: 'fuzz the MAD codec and the SA, Dom0 and VM handlers with seeded mutated MADs', load: async () => (await import('./fuzz-command.js')).fuzzCommand },
+  { name: 'dom0', summary: "run one hypervisor's Dom0 agent (emulated VMs) against repath service", load: async () => (await import('./dom0-command.js')).dom0Command },
 ];
 
 export function packageVersion(): string {

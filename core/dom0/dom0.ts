@@ -8,6 +8,13 @@
 // GSI demultiplexing: all VFs share the port's LID and QP1, so a MAD whose GRH DGID is a vGUID
 // is handed to the VF holding it (GuidCache.findSlot); anything else is for Dom0 itself.
 // Every MAD a VF sends leaves through the PF (sendFromVf) and is counted as tunnelled.
+//
+// Issue 7 (reliability, security): InformInfo Sets and life-cycle Traps are re-sent until
+// answered (clientRespTimeoutNs, clientMaxRetries), like the GUIDInfoRecord requests; a Report
+// is taken only from the SM's LID (or a trusted service LID), QP1, the SM's GID if a GRH names
+// one, and the configured SM_Key; a VF may only speak for itself (tunnel-policy.ts). Every
+// refusal and every MAD nothing is done with is counted (dom0SpoofedNotices, dom0TunnelRefused,
+// dom0Dropped, dom0Unroutable): no silent loss.
 import {
   DEFAULT_SUBNET_PREFIX_HIGH,
   DEFAULT_SUBNET_PREFIX_LOW,
@@ -41,7 +48,10 @@ import { Counter, type Counters } from '../metrics/counters.js';
 import type { MadSlab } from '../fabric/mad-slab.js';
 import { SinkRole, type MadSink, type Transport } from '../fabric/transport.js';
 import { LIFE_CYCLE_VENDOR_ID, LifeCycleDevice } from '../sm/life-cycle.js';
+import { responseMethod } from '../sm/subnet-manager.js';
 import type { VfEndpoint } from './vf-endpoint.js';
+import { PendingTraps } from './pending-traps.js';
+import { checkTunnelled, TunnelVerdict } from './tunnel-policy.js';
 
 /** Which VFs Dom0 forwards a RePath/UnPath notice to. */
 export const ForwardMode = {
@@ -73,6 +83,21 @@ export interface Dom0Options {
   readonly cost: CostModel;
   readonly counters: Counters;
   readonly forwardMode?: ForwardMode;
+  /**
+   * SM_Key every Report must carry in its SA header (issue 7). 0 (the default) means "no key
+   * configured": Reports must then carry SM_Key 0, so a deployment that sets a key on the SM must
+   * set the same one here. The key is not a secret from the fabric (MADs are cleartext); it keeps
+   * VMs, which never see it, from forging notices.
+   */
+  readonly smKeyHigh?: number;
+  readonly smKeyLow?: number;
+  /** The SM's port GUID: a Report that carries a GRH must name it as SGID. Omitted: not checked. */
+  readonly smPortGuidHigh?: number;
+  readonly smPortGuidLow?: number;
+  /** Further LIDs whose notices are accepted (the repath service on an OpenSM fabric). */
+  readonly trustedNoticeLids?: readonly number[];
+  /** May VFs subscribe (InformInfo) themselves? false in per-pf modes: refused at the tunnel with SaDenied. */
+  readonly vfSubscriptions?: boolean;
 }
 
 export class Dom0 implements MadSink {
@@ -111,8 +136,27 @@ export class Dom0 implements MadSink {
   private readonly pendingGen: Uint16Array;
   private readonly pendingRetries: Uint8Array;
   private readonly pendingGuid: Uint32Array;
+  /** Per (host, slot): the pending Set is a migration's arrival (its refusal may be a race with a late Delete). */
+  private readonly pendingMoveIn: Uint8Array;
   /** Last Report TID per host, to count retransmitted duplicates. */
   private readonly lastReportTid: Uint32Array;
+  /** Outstanding InformInfo Set per host (0 none, else subscribe + 1), its generation and re-sends. */
+  private readonly informPending: Uint8Array;
+  private readonly informGen: Uint16Array;
+  private readonly informRetries: Uint8Array;
+  /** Outstanding life-cycle Traps (re-sent until TrapRepress). */
+  readonly pendingTraps = new PendingTraps();
+  /** Notice-source checks (issue 7). */
+  private readonly smKeyHigh: number;
+  private readonly smKeyLow: number;
+  private readonly smGuidHigh: number;
+  private readonly smGuidLow: number;
+  private readonly checkSmGuid: boolean;
+  private readonly trustedLid = new Uint8Array(0x10000);
+  readonly vfSubscriptions: boolean;
+  private readonly refusal = new Uint8Array(256);
+  private readonly refusalView = new MadView();
+  private readonly requestView = new MadView();
 
   constructor(o: Dom0Options) {
     this.hosts = o.hosts;
@@ -138,6 +182,22 @@ export class Dom0 implements MadSink {
     this.pendingGen = new Uint16Array(hs);
     this.pendingRetries = new Uint8Array(hs);
     this.pendingGuid = new Uint32Array(hs * 2);
+    this.pendingMoveIn = new Uint8Array(hs);
+    this.informPending = new Uint8Array(o.hosts);
+    this.informGen = new Uint16Array(o.hosts);
+    this.informRetries = new Uint8Array(o.hosts);
+    this.smKeyHigh = (o.smKeyHigh ?? 0) >>> 0;
+    this.smKeyLow = (o.smKeyLow ?? 0) >>> 0;
+    this.checkSmGuid = o.smPortGuidHigh !== undefined && o.smPortGuidLow !== undefined;
+    this.smGuidHigh = (o.smPortGuidHigh ?? 0) >>> 0;
+    this.smGuidLow = (o.smPortGuidLow ?? 0) >>> 0;
+    this.trustedLid[o.smLid] = 1;
+    for (const lid of o.trustedNoticeLids ?? []) {
+      if (!Number.isInteger(lid) || lid < 1 || lid > 0xbfff) throw new RangeError(`Dom0 trustedNoticeLids: ${lid} is not a unicast LID`);
+      this.trustedLid[lid] = 1;
+    }
+    this.vfSubscriptions = o.vfSubscriptions ?? true;
+    this.refusalView.wrapForWrite(this.refusal);
     this.interestIndex =
       this.forwardMode === ForwardMode.Interested ? new GuidMultiMap(Math.max(1024, o.vms), { growable: true }) : undefined;
     this.outView.wrapForWrite(this.out);
@@ -165,9 +225,34 @@ export class Dom0 implements MadSink {
    * notices of the SM (ProducerType ClassManager), any type and trap number — RePath and UnPath.
    */
   informInfo(host: number, subscribe: 0 | 1, nowNs: number): void {
-    const v = this.outView.initSa(Method.Set, SaAttr.InformInfo, this.tidHigh(Op.InformInfo, 0), host);
-    fillDom0InformInfo(v, subscribe);
-    this.sendFromPf(host, nowNs + this.cost.dom0ServiceNs);
+    this.slotIndex(host, 0);
+    this.informPending[host] = subscribe + 1;
+    this.informGen[host] = (this.informGen[host]! + 1) & 0xffff;
+    this.informRetries[host] = 0;
+    this.transmitInformInfo(host, nowNs);
+  }
+
+  /** (Re)sends the host's outstanding InformInfo Set (generation in the TID) and arms its timer. */
+  private transmitInformInfo(host: number, nowNs: number): void {
+    const gen = this.informGen[host]!;
+    const v = this.outView.initSa(Method.Set, SaAttr.InformInfo, this.tidHigh(Op.InformInfo, gen), host);
+    fillDom0InformInfo(v, (this.informPending[host]! - 1) as 0 | 1);
+    const depart = nowNs + this.cost.dom0ServiceNs;
+    this.sendFromPf(host, depart);
+    this.scheduler.push(depart + this.cost.clientRespTimeoutNs, EventKind.Dom0InformTimeout, host, gen, 0);
+  }
+
+  private onInformTimeout(host: number, gen: number, nowNs: number): void {
+    if (this.informPending[host] === 0 || this.informGen[host] !== gen) return; // answered meanwhile
+    const c = this.counters.v;
+    if (this.informRetries[host]! >= this.cost.clientMaxRetries) {
+      c[Counter.dom0InformInfoAbandoned]!++;
+      this.informPending[host] = 0;
+      return;
+    }
+    this.informRetries[host]!++;
+    c[Counter.dom0InformInfoRetries]!++;
+    this.transmitInformInfo(host, nowNs);
   }
 
   subscribeAllHosts(nowNs: number): void {
@@ -252,6 +337,7 @@ export class Dom0 implements MadSink {
    */
   migrateIn(vm: number, host: number, slot: number, guidHigh: number, guidLow: number, nowNs: number): void {
     this.createVm(vm, host, slot, guidHigh, guidLow, nowNs);
+    this.pendingMoveIn[this.slotIndex(host, slot)] = 1;
     if (this.interestIndex !== undefined) {
       this.vms.forEachCachedGuid(vm, (h, l) => this.interestIndex!.add(h, l, vm));
     }
@@ -306,6 +392,7 @@ export class Dom0 implements MadSink {
   private sendGuidRecord(method: number, host: number, slot: number, guidHigh: number, guidLow: number, nowNs: number): void {
     const p = this.slotIndex(host, slot);
     this.pendingOp[p] = method === Method.Set ? Op.GuidSet : Op.GuidDelete;
+    this.pendingMoveIn[p] = 0;
     this.pendingGen[p] = (this.pendingGen[p]! + 1) & 0xffff;
     this.pendingRetries[p] = 0;
     this.pendingGuid[p * 2] = guidHigh;
@@ -360,14 +447,22 @@ export class Dom0 implements MadSink {
     const host = this.vmHost[vm]!;
     if (host < 0) throw new Error(`Dom0 vm: ${vm} is not on a host`);
     const slot = this.vmSlot[vm]!;
+    const t = this.pendingTraps.alloc(host, state, this.guidCache.guidHigh(host, slot), this.guidCache.guidLow(host, slot));
+    this.transmitTrap(t, nowNs);
+  }
+
+  /** (Re)sends outstanding Trap `t`: TID high = tag | op | generation, low = t. */
+  private transmitTrap(t: number, nowNs: number): void {
+    const pt = this.pendingTraps;
+    const host = pt.host[t]!;
     const b = this.out;
     b.fill(0);
     b[0] = 1;
     b[1] = MgmtClass.SubnLid;
     b[2] = 1;
     b[3] = Method.Trap;
-    setU32(b, 8, this.tidHigh(Op.Trap, slot));
-    setU32(b, 12, host);
+    setU32(b, 8, this.tidHigh(Op.Trap, pt.gen[t]!));
+    setU32(b, 12, t);
     setU16(b, 16, SmpAttr.Notice);
     const n = this.smpNotice;
     n.isGeneric = 0;
@@ -378,11 +473,40 @@ export class Dom0 implements MadSink {
     n.issuerGid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, this.hostPortGuidHigh[host]!, this.hostPortGuidLow[host]!);
     n.newLid = this.hostLid[host]!;
     n.oldLid = this.hostLid[host]!;
-    n.vmState = state;
-    n.vgid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, this.guidCache.guidHigh(host, slot), this.guidCache.guidLow(host, slot));
+    n.vmState = pt.state[t]!;
+    n.vgid.set(DEFAULT_SUBNET_PREFIX_HIGH, DEFAULT_SUBNET_PREFIX_LOW, pt.guidHigh[t]!, pt.guidLow[t]!);
     n.newPortGuidHigh = this.hostPortGuidHigh[host]!;
     n.newPortGuidLow = this.hostPortGuidLow[host]!;
-    this.sendFromPf(host, nowNs + this.cost.dom0ServiceNs);
+    const depart = nowNs + this.cost.dom0ServiceNs;
+    this.sendFromPf(host, depart);
+    this.scheduler.push(depart + this.cost.clientRespTimeoutNs, EventKind.Dom0TrapTimeout, t, pt.gen[t]!, 0);
+  }
+
+  private onTrapTimeout(t: number, gen: number, nowNs: number): void {
+    const pt = this.pendingTraps;
+    if (!pt.isCurrent(t, gen)) return; // repressed meanwhile
+    const c = this.counters.v;
+    if (pt.retries[t]! >= this.cost.clientMaxRetries) {
+      c[Counter.dom0TrapsAbandoned]!++;
+      pt.release(t);
+      return;
+    }
+    pt.retries[t]!++;
+    c[Counter.dom0TrapRetries]!++;
+    this.transmitTrap(t, nowNs);
+  }
+
+  /** TrapRepress: the SM has the Trap; stop re-sending it. */
+  private onTrapRepress(v: MadView): void {
+    const c = this.counters.v;
+    const tidHigh = v.tidHigh;
+    const t = v.tidLow;
+    if (tidHigh >>> 24 === DOM0_TID_TAG && ((tidHigh >>> 16) & 0xff) === Op.Trap && this.pendingTraps.isCurrent(t, tidHigh & 0xffff)) {
+      c[Counter.dom0TrapRepressReceived]!++;
+      this.pendingTraps.release(t);
+      return;
+    }
+    c[Counter.dom0Dropped]!++; // a duplicate (the Trap was re-sent) or a TrapRepress for no Trap of ours
   }
 
   private sendFromPf(host: number, departNs: number): void {
@@ -403,6 +527,14 @@ export class Dom0 implements MadSink {
     const slot = this.vmSlot[vm]!;
     if (!this.guidCache.isActive(host, slot)) {
       c[Counter.dom0Unroutable]!++;
+      return false;
+    }
+    const gh = this.guidCache.guidHigh(host, slot);
+    const gl = this.guidCache.guidLow(host, slot);
+    // Issue 7: a VF may only speak for itself (core/dom0/tunnel-policy.ts).
+    const verdict = checkTunnelled(mad, gh, gl, this.hostLid[host]!, slot + 1, this.vfSubscriptions);
+    if (verdict !== TunnelVerdict.Pass) {
+      this.refuseTunnelled(vm, mad, verdict, departNs);
       return false;
     }
     c[Counter.dom0VfTunnelOut]!++;
@@ -441,8 +573,13 @@ export class Dom0 implements MadSink {
       c[Counter.dom0Unroutable]!++;
       return;
     }
+    // Issue 7: a notice (Report) is accepted, for the PF or for a VF, only from the SM.
+    if (mad.length === 256 && mad[1] === MgmtClass.SubnAdm && mad[3] === Method.Report && !this.fromSm(mad, srcLid, srcQp, srcGuidHigh, srcGuidLow)) {
+      c[Counter.dom0SpoofedNotices]!++;
+      return;
+    }
     if ((dstGuidHigh | dstGuidLow) !== 0 && !(dstGuidHigh === this.hostPortGuidHigh[host] && dstGuidLow === this.hostPortGuidLow[host])) {
-      this.demuxToVf(host, mad, dstGuidHigh, dstGuidLow, nowNs);
+      this.demuxToVf(host, mad, dstGuidHigh, dstGuidLow, nowNs, this.trustedLid[srcLid] === 1 && srcQp === GSI_QP);
       return;
     }
     const v = this.view;
@@ -464,14 +601,58 @@ export class Dom0 implements MadSink {
         return;
       }
       if (method === Method.GetResp && v.attributeId === SaAttr.InformInfo) {
-        if (v.status === MadStatus.Ok) c[Counter.dom0InformInfoAcks]!++;
+        this.onInformInfoResp(host, v);
         return;
       }
+    } else if (v.mgmtClass === MgmtClass.SubnLid && method === Method.TrapRepress) {
+      this.onTrapRepress(v);
+      return;
     }
-    // TrapRepress and anything else for the PF need no action.
+    // Nothing else is for the PF's agent: counted, never answered (a request to the PF's GSI
+    // for a class Dom0 does not serve, or a stray response).
+    c[Counter.dom0Dropped]!++;
   }
 
-  private demuxToVf(host: number, mad: Uint8Array, guidHigh: number, guidLow: number, nowNs: number): void {
+  private onInformInfoResp(host: number, v: MadView): void {
+    const c = this.counters.v;
+    const tidHigh = v.tidHigh;
+    if (
+      tidHigh >>> 24 !== DOM0_TID_TAG ||
+      ((tidHigh >>> 16) & 0xff) !== Op.InformInfo ||
+      v.tidLow !== host ||
+      this.informPending[host] === 0 ||
+      (tidHigh & 0xffff) !== this.informGen[host]
+    ) {
+      c[Counter.dom0Dropped]!++; // the answer to a re-sent copy, or to no request of ours
+      return;
+    }
+    this.informPending[host] = 0;
+    if (v.status === MadStatus.Ok) c[Counter.dom0InformInfoAcks]!++;
+  }
+
+  /** Report source check: the SM's (or a trusted) LID, QP1, the SM's GID if a GRH is present, and the SM_Key. */
+  private fromSm(mad: Uint8Array, srcLid: number, srcQp: number, srcGuidHigh: number, srcGuidLow: number): boolean {
+    if (this.trustedLid[srcLid] !== 1 || srcQp !== GSI_QP) return false;
+    if (this.checkSmGuid && (srcGuidHigh | srcGuidLow) !== 0 && (srcGuidHigh >>> 0 !== this.smGuidHigh || srcGuidLow >>> 0 !== this.smGuidLow)) return false;
+    return u32(mad, 36) === this.smKeyHigh && u32(mad, 40) === this.smKeyLow;
+  }
+
+  /**
+   * A VF's MAD broke the tunnel policy: requests are answered to the VF with SaDenied (as the SA
+   * would answer), anything else (Reports, Traps, responses other than ReportResp) is dropped.
+   */
+  private refuseTunnelled(vm: number, mad: Uint8Array, verdict: number, nowNs: number): void {
+    const c = this.counters.v;
+    c[Counter.dom0TunnelRefused]!++;
+    if (verdict === TunnelVerdict.DenySubscription) c[Counter.dom0VfSubscriptionsRefused]!++;
+    if (verdict === TunnelVerdict.Drop) return;
+    this.requestView.wrapForWrite(mad);
+    this.refusalView.initResponseTo(this.requestView, responseMethod(mad[3]!), MadStatus.SaDenied);
+    const s = this.slab.allocCopy(this.refusal);
+    this.scheduler.push(nowNs + this.cost.dom0ForwardNs, EventKind.Dom0VfDeliver, s, vm, 0);
+  }
+
+  private demuxToVf(host: number, mad: Uint8Array, guidHigh: number, guidLow: number, nowNs: number, fromSm: boolean): void {
     const c = this.counters.v;
     const slot = this.guidCache.findSlot(host, guidHigh, guidLow);
     if (slot < 0) {
@@ -480,8 +661,12 @@ export class Dom0 implements MadSink {
     }
     const vm = this.vmOfSlot[this.slotIndex(host, slot)]!;
     // per-pf-interest: learn which VMs cache which vGUID from the PathRecord answers passing by.
+    // Only the SA's own answers count (issue 7: a PathRecord answer forged by another port must not
+    // grow the index), and only for a real destination (a zero DGID is no vGUID; found by fuzzing).
     if (
       this.interestIndex !== undefined &&
+      fromSm &&
+      (u32(mad, 56 + 16) | u32(mad, 56 + 20)) !== 0 &&
       mad[1] === MgmtClass.SubnAdm &&
       mad[3] === Method.GetResp &&
       u16(mad, 16) === SaAttr.PathRecord &&
@@ -545,12 +730,23 @@ export class Dom0 implements MadSink {
 
   private onGuidRecordResp(host: number, v: MadView, nowNs: number): void {
     const tidHigh = v.tidHigh;
-    if (tidHigh >>> 24 !== DOM0_TID_TAG) return;
+    if (tidHigh >>> 24 !== DOM0_TID_TAG) {
+      this.counters.v[Counter.dom0Dropped]!++;
+      return;
+    }
     const op = (tidHigh >>> 16) & 0xff;
     const slot = tidHigh & 0xffff;
-    if (slot >= this.slotsPerHost) return;
+    if (slot >= this.slotsPerHost) {
+      this.counters.v[Counter.dom0Dropped]!++;
+      return;
+    }
     const p = this.slotIndex(host, slot);
-    if (this.pendingOp[p] !== op) return; // a late answer to a request already answered or replaced
+    if (this.pendingOp[p] !== op) {
+      // A late answer to a request already answered or replaced.
+      this.counters.v[Counter.dom0Dropped]!++;
+      return;
+    }
+    this.counters.v[Counter.dom0GuidRecordAnswers]!++;
     this.pendingOp[p] = 0;
     if (op !== Op.GuidSet || v.status !== MadStatus.Ok) {
       if (op === Op.GuidSet) this.refused(host, slot, nowNs);
@@ -562,14 +758,20 @@ export class Dom0 implements MadSink {
     const gl = v.guidInfoRecord.guidLow(k);
     const vm = this.vmOfSlot[this.slotIndex(host, slot)]!;
     if (vm < 0) return; // the VM left before the answer came
-    if ((gh | gl) === 0) {
+    const active = this.guidCache.isActive(host, slot);
+    if ((gh | gl) === 0 || (active && (this.guidCache.guidHigh(host, slot) !== gh || this.guidCache.guidLow(host, slot) !== gl))) {
+      const p = this.slotIndex(host, slot);
+      if (this.pendingMoveIn[p] === 1 && this.pendingRetries[p]! < this.cost.clientMaxRetries) {
+        // Issue 7: an arriving VM's vGUID may still sit at the source (its Delete lost, the
+        // re-send pending): ask again after the agents' timeout, within the usual retry budget.
+        this.pendingOp[p] = Op.GuidSet;
+        this.scheduler.push(nowNs + this.cost.clientRespTimeoutNs, EventKind.Dom0RequestTimeout, p, this.pendingGen[p]!, 0);
+        return;
+      }
       this.refused(host, slot, nowNs);
       return;
     }
-    if (this.guidCache.isActive(host, slot)) {
-      if (this.guidCache.guidHigh(host, slot) !== gh || this.guidCache.guidLow(host, slot) !== gl) this.refused(host, slot, nowNs);
-      return;
-    }
+    if (active) return;
     // Dynamic assignment: the SA's GUID goes into the GUID admin table now.
     this.guidCache.attach(host, slot, gh, gl);
     this.counters.v[Counter.dom0GuidsAssigned]!++;
@@ -593,6 +795,14 @@ export class Dom0 implements MadSink {
   onEvent(kind: number, a: number, b: number, c: number, nowNs: number): void {
     if (kind === EventKind.Dom0RequestTimeout) {
       this.onRequestTimeout(a, b, nowNs);
+      return;
+    }
+    if (kind === EventKind.Dom0InformTimeout) {
+      this.onInformTimeout(a, b, nowNs);
+      return;
+    }
+    if (kind === EventKind.Dom0TrapTimeout) {
+      this.onTrapTimeout(a, b, nowNs);
       return;
     }
     if (kind !== EventKind.Dom0VfDeliver) throw new RangeError(`Dom0 event kind: ${kind} is not a Dom0 event`);

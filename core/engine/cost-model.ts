@@ -44,6 +44,8 @@ export interface CostModel {
   readonly trapExpiryNs: number;
   /** Probability that the fabric drops a MAD (seeded; 0 = lossless). */
   readonly lossProbability: number;
+  /** Which MAD kinds lossProbability applies to: a bit mask of LossKind (core/fabric/loss-kinds.ts); default all. */
+  readonly lossKinds: number;
 }
 
 export type CostParameter = keyof CostModel;
@@ -179,6 +181,14 @@ export const COST_PARAMETERS: Readonly<Record<CostParameter, CostParameterInfo>>
     unit: 'probability per MAD',
     source: 'assumption: a healthy fabric loses no MADs; raise to exercise Report retries',
     max: 0.999999,
+  },
+  lossKinds: {
+    default: 0x7f,
+    unit: 'bit mask: 1 Report, 2 ReportResp, 4 InformInfo, 8 PathRecord, 16 GUIDInfoRecord, 32 Trap/TrapRepress, 64 other',
+    source: 'experiment knob: restricts lossProbability to some MAD kinds (e.g. 2 = only ReportResps); 0x7f = every MAD',
+    integer: true,
+    min: 0,
+    max: 0x7f,
   },
 };
 

@@ -22,6 +22,10 @@ export const EventKind = {
   Dom0VfDeliver: 0x20,
   /** a = host * slotsPerHost + slot, b = request generation: a GUIDInfoRecord request went unanswered. */
   Dom0RequestTimeout: 0x21,
+  /** a = host, b = request generation: the host's InformInfo Set went unanswered. */
+  Dom0InformTimeout: 0x22,
+  /** a = outstanding trap slot, b = its generation: a life-cycle Trap got no TrapRepress. */
+  Dom0TrapTimeout: 0x23,
   /** a = VM, b = edge (index into the scenario's peerList): the RC retries to a peer ran out. */
   VmPeerDetect: 0x30,
   /** a = VM, b = edge: address resolution of the peer finished (dynamic scheme). */
@@ -30,6 +34,8 @@ export const EventKind = {
   VmQueryRetry: 0x32,
   /** a = VM, b = edge, c = query generation: a PathRecord query went unanswered. */
   VmQueryTimeout: 0x33,
+  /** a = VM, b = request generation: the VM's InformInfo Set (per-vguid) went unanswered. */
+  VmInformTimeout: 0x34,
   /** a = migration index: the VM leaves its host. */
   DriverMigrateOut: 0x40,
   /** a = migration index: the VM arrives at its destination. */

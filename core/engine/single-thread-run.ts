@@ -34,6 +34,9 @@ export interface FabricOptions {
   readonly tap?: MadTap;
   /** Path-cache entries per VM; default: largest peer count + 4. */
   readonly cacheEntriesPerVm?: number;
+  /** SM_Key the SM puts in its Reports and every Dom0 expects (issue 7); default 0 = none configured. */
+  readonly smKeyHigh?: number;
+  readonly smKeyLow?: number;
 }
 
 /** One emulated subnet: SM, every Dom0, every VM, the fabric and the clock. */
@@ -85,6 +88,8 @@ export class EmulatedSubnet {
       reportScope: this.scheme.reportScope,
       recordInterest: this.scheme.recordInterest,
       expectedVguids: s.vms,
+      smKeyHigh: o.smKeyHigh ?? 0,
+      smKeyLow: o.smKeyLow ?? 0,
     });
     this.dom0 = new Dom0({
       hosts: s.hosts,
@@ -100,6 +105,12 @@ export class EmulatedSubnet {
       cost: this.cost,
       counters: this.counters,
       forwardMode: this.scheme.forwardMode,
+      // Issue 7: Reports must come from the SM's port; VFs may not subscribe in the per-pf schemes.
+      smPortGuidHigh: smGuidHigh,
+      smPortGuidLow: smGuidLow,
+      vfSubscriptions: this.scheme.subscriber !== Subscriber.PerPf,
+      smKeyHigh: o.smKeyHigh ?? 0,
+      smKeyLow: o.smKeyLow ?? 0,
     });
     let maxDegree = 0;
     for (let v = 0; v < s.vms; v++) maxDegree = Math.max(maxDegree, s.peerStart[v + 1]! - s.peerStart[v]!);

@@ -11,6 +11,7 @@ import type { EventQueue } from '../engine/event-queue.js';
 import { EventKind } from '../engine/event-kinds.js';
 import { Counter, type Counters } from '../metrics/counters.js';
 import { MadSlab } from './mad-slab.js';
+import { lossKindOf } from './loss-kinds.js';
 import { SinkRole, type MadSink, type MadTap, type Transport } from './transport.js';
 
 const LID_SPACE = 0x10000;
@@ -115,7 +116,9 @@ export class EmulatedFabric implements Transport {
     c[Counter.fabricMads]!++;
     c[kindCounter(mad)]!++;
     if (this.tap !== undefined) this.tap(mad, srcLid, srcQp, dstLid, dstQp, departNs);
-    if (this.cost.lossProbability > 0 && this.rng.nextFloat() < this.cost.lossProbability) {
+    // One PRNG draw per MAD whatever its kind, so a kind mask changes which MADs are lost
+    // but not the draw sequence (runs with different masks stay comparable).
+    if (this.cost.lossProbability > 0 && this.rng.nextFloat() < this.cost.lossProbability && (lossKindOf(mad) & this.cost.lossKinds) !== 0) {
       c[Counter.fabricDropped]!++;
       return;
     }

@@ -93,6 +93,8 @@ export class ReportSender {
     const job = this.newJob();
     const v = this.view.wrapForWrite(this.jobBytes(job));
     v.initSa(Method.Report, SaAttr.Notice, 0, 0);
+    v.smKeyHigh = sm.smKeyHigh;
+    v.smKeyLow = sm.smKeyLow;
     const n = v.notice;
     n.isGeneric = 1;
     n.type = NoticeType.SubnetManagement;
@@ -122,6 +124,8 @@ export class ReportSender {
     const job = this.newJob();
     const v = this.view.wrapForWrite(this.jobBytes(job));
     v.initSa(Method.Report, SaAttr.Notice, 0, 0);
+    v.smKeyHigh = sm.smKeyHigh;
+    v.smKeyLow = sm.smKeyLow;
     const n = v.notice;
     n.isGeneric = 0;
     n.type = NoticeType.Info;

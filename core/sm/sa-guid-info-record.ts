@@ -101,7 +101,16 @@ function setOne(sm: SubnetManager, host: number, index: number, high: number, lo
     sm.counters.v[Counter.smVguidsAssigned]!++;
   }
   if (curHigh === high >>> 0 && curLow === low >>> 0) return true; // unchanged
-  const holder = sm.lidVguid.host(high, low);
+  let holder = sm.lidVguid.host(high, low);
+  if (holder >= 0 && holder !== host && sm.vguidState(high, low) === VguidState.Migrating) {
+    // Issue 7: the VM's Trap said "migrating" but the source's Delete has not arrived (lost on
+    // the way, its re-send is pending): the Set at the destination completes the move. The
+    // source index is deleted here as its Delete would have (parked: RePath below); the late
+    // Delete then finds the index empty.
+    detachVguid(sm, holder, sm.lidVguid.port(high, low), nowNs);
+    sm.counters.v[Counter.smMovesBeforeDelete]!++;
+    holder = -1;
+  }
   if (holder >= 0 || sm.portHost.get(high, low) >= 0) {
     // Held by another port, or by another index of this one: a duplicate (OpenSM ERR 5108).
     sm.counters.v[Counter.smRefusedSets]!++;
@@ -156,6 +165,9 @@ export function detachVguid(sm: SubnetManager, host: number, index: number, nowN
   const high = sm.aliasHigh[k]!;
   const low = sm.aliasLow[k]!;
   if ((high | low) === 0) return false;
+  // Issue 7: the trap table is bounded. When it is full the oldest parked record is expired
+  // early (UnPath, as trapExpiryNs would do), so a delete is never refused and the table never grows past the bound.
+  if (sm.trapTable.size >= sm.maxParked && sm.trapTable.find(high, low) < 0) evictOldest(sm, nowNs);
   sm.trapTable.park(high, low, sm.hostLid[host]!, host, sm.hostPortGuidHigh[host]!, sm.hostPortGuidLow[host]!, nowNs);
   sm.lidVguid.delete(high, low);
   sm.aliasHigh[k] = 0;
@@ -171,24 +183,39 @@ export function detachVguid(sm: SubnetManager, host: number, index: number, nowN
 export function expireParked(sm: SubnetManager, nowNs: number): void {
   const maxAge = sm.cost.trapExpiryNs;
   if (maxAge === Infinity) return;
-  sm.trapTable.expire(nowNs, maxAge, (high, low, slot) => {
-    const trap = sm.trapTable;
-    sm.reports.emitPath(
-      TrapNumber.UnPath,
-      high,
-      low,
-      0,
-      trap.oldLid(slot),
-      VmState.Gone,
-      0,
-      0,
-      trap.portGuidHigh(slot),
-      trap.portGuidLow(slot),
-      sm.nextSequence(high, low),
-      nowNs,
-    );
-    sm.setVguidState(high, low, VguidState.Gone, nowNs);
-    // Nobody can ask for a path to a vGUID that is gone; a re-created one starts afresh.
-    sm.interest?.removeKey(high, low);
-  });
+  sm.trapTable.expire(nowNs, maxAge, (high, low, slot) => unpathParked(sm, high, low, slot, nowNs));
+}
+
+/** The trap table is at its bound: the oldest record goes now, as if it had expired (counted). */
+function evictOldest(sm: SubnetManager, nowNs: number): void {
+  const trap = sm.trapTable;
+  const s = trap.oldest;
+  if (s < 0) return;
+  sm.counters.v[Counter.smTrapTableEvictions]!++;
+  const high = trap.vguidHigh(s);
+  const low = trap.vguidLow(s);
+  unpathParked(sm, high, low, s, nowNs);
+  // unpathParked reads the slot but never parks or removes, so s still holds this record.
+  trap.removeAt(s);
+}
+
+function unpathParked(sm: SubnetManager, high: number, low: number, slot: number, nowNs: number): void {
+  const trap = sm.trapTable;
+  sm.reports.emitPath(
+    TrapNumber.UnPath,
+    high,
+    low,
+    0,
+    trap.oldLid(slot),
+    VmState.Gone,
+    0,
+    0,
+    trap.portGuidHigh(slot),
+    trap.portGuidLow(slot),
+    sm.nextSequence(high, low),
+    nowNs,
+  );
+  sm.setVguidState(high, low, VguidState.Gone, nowNs);
+  // Nobody can ask for a path to a vGUID that is gone; a re-created one starts afresh.
+  sm.interest?.removeKey(high, low);
 }

@@ -11,11 +11,12 @@
 //   QPN other than 1 (Reports go to the GSI QP)               [SaRequestInvalid]
 //   requester unknown (no GRH, LID of no port)                [SaRequestInvalid]
 //   unsubscribe that matches no subscription exactly          [SaRequestInvalid], counted
+//   subscription table full, or the subscriber's share full   [SaNoResources], counted (issue 7)
 // A subscribe identical to an existing one is accepted once (no duplicate row).
 import { GSI_QP, INFORM_ALL_LIDS, MadStatus, Method } from '../mad/constants.js';
 import { informInfoQpnWord, type InformInfoView } from '../mad/inform-info.js';
 import { Counter } from '../metrics/counters.js';
-import { InformFields } from './subscriptions.js';
+import { InformFields, SUBSCRIPTIONS_FULL, SUBSCRIBER_FULL } from './subscriptions.js';
 import type { SubnetManager } from './subnet-manager.js';
 
 const fields = new InformFields();
@@ -74,7 +75,13 @@ export function handleInformInfo(
     return;
   }
   if (subscribe === 1) {
-    sm.subscriptions.add(subHigh, subLow, f);
+    const row = sm.subscriptions.add(subHigh, subLow, f);
+    if (row === SUBSCRIPTIONS_FULL || row === SUBSCRIBER_FULL) {
+      // Issue 7: the table is bounded; the subscriber is told there is no room.
+      c[Counter.smSubscriptionsFull]!++;
+      sm.sendError(MadStatus.SaNoResources, srcLid, srcQp, srcGuidHigh, srcGuidLow, doneNs);
+      return;
+    }
     c[Counter.smSubscribes]!++;
   } else if (sm.subscriptions.remove(subHigh, subLow, f)) {
     c[Counter.smUnsubscribes]!++;

@@ -70,6 +70,18 @@ export interface SubnetManagerOptions {
   readonly expectedVguids?: number;
   /** OpenSM's sm_assigned_guid byte for dynamically assigned vGUIDs. */
   readonly assignedGuidByte?: number;
+  /**
+   * SM_Key written into the SA header of every Report (issue 7); Dom0 accepts a notice only with
+   * the key it was configured with. Default 0: no key configured (Dom0's default expects 0 too).
+   */
+  readonly smKeyHigh?: number;
+  readonly smKeyLow?: number;
+  /** Bound on InformInfo subscriptions (OpenSM's list is unbounded). Default 2 x (every port GUID and vGUID) + 1024. */
+  readonly maxSubscriptions?: number;
+  /** Bound on one subscriber's subscriptions, so one VM cannot fill the table. Default 16. */
+  readonly maxSubscriptionsPerSubscriber?: number;
+  /** Bound on parked trap-table records; when full the oldest is expired early (UnPath). Default 4 x hosts x slots + 1024. */
+  readonly maxParked?: number;
 }
 
 export class SubnetManager implements MadSink {
@@ -103,7 +115,10 @@ export class SubnetManager implements MadSink {
   regCount = 0;
   /** Target vGUID -> registry ids of the endpoints that asked the SA for a path to it. */
   readonly interest: GuidMultiMap | undefined;
-  readonly subscriptions = new Subscriptions();
+  readonly subscriptions: Subscriptions;
+  readonly smKeyHigh: number;
+  readonly smKeyLow: number;
+  readonly maxParked: number;
   readonly reports: ReportSender;
   readonly assigner: VguidAssigner;
   readonly reportScope: ReportScope;
@@ -139,16 +154,24 @@ export class SubnetManager implements MadSink {
     this.cost = o.cost;
     this.counters = o.counters;
     this.reportScope = o.reportScope ?? ReportScope.All;
+    this.smKeyHigh = (o.smKeyHigh ?? 0) >>> 0;
+    this.smKeyLow = (o.smKeyLow ?? 0) >>> 0;
+    const ports = o.hosts * (o.slotsPerHost + 1);
+    this.subscriptions = new Subscriptions(1024, {
+      maxRows: o.maxSubscriptions ?? 2 * ports + 1024,
+      maxPerSubscriber: o.maxSubscriptionsPerSubscriber ?? 16,
+    });
+    this.maxParked = o.maxParked ?? 4 * o.hosts * o.slotsPerHost + 1024;
+    if (!Number.isInteger(this.maxParked) || this.maxParked < 1) throw new RangeError(`SubnetManager maxParked: ${this.maxParked} is not a positive integer`);
     const expected = Math.max(1024, o.expectedVguids ?? o.hosts * o.slotsPerHost);
     this.portHost = new GuidHashTable(Math.max(16, o.hosts), { growable: true });
     this.aliasHigh = new Uint32Array(o.hosts * this.guidCap);
     this.aliasLow = new Uint32Array(o.hosts * this.guidCap);
     for (let h = 0; h < o.hosts; h++) {
-      const lid = this.hostLid[h]!;
-      this.lidHost[lid] = h;
-      this.portHost.set(o.hostPortGuidHigh[h]!, o.hostPortGuidLow[h]!, h);
-      this.aliasHigh[h * this.guidCap] = o.hostPortGuidHigh[h]!;
-      this.aliasLow[h * this.guidCap] = o.hostPortGuidLow[h]!;
+      // A host slot with port GUID 0 is not registered yet (the native service learns its
+      // hosts from the SM as they appear: registerHost).
+      if ((o.hostPortGuidHigh[h]! | o.hostPortGuidLow[h]!) === 0) continue;
+      this.registerHost(h, this.hostLid[h]!, o.hostPortGuidHigh[h]!, o.hostPortGuidLow[h]!);
     }
     this.lidVguid = new LidVguidTable(expected, { growable: true });
     this.trapTable = new TrapTable(Math.max(1024, expected >>> 4), { growable: true });
@@ -162,6 +185,24 @@ export class SubnetManager implements MadSink {
     this.reports = new ReportSender(this);
     this.res.wrapForWrite(this.resBytes);
     o.transport.bind(this.smLid, SinkRole.Sm, this);
+  }
+
+  /**
+   * Puts host slot `h` at `lid` with port GUID (high, low): the LID map, the port-GUID map and
+   * index 0 of its alias table. The emulation registers every host at construction; the
+   * native service (core/service) registers each host port when it first hears of it.
+   */
+  registerHost(h: number, lid: number, high: number, low: number): void {
+    if (!Number.isInteger(h) || h < 0 || h >= this.hosts) throw new RangeError(`SubnetManager registerHost h: ${h} is not in 0..${this.hosts - 1}`);
+    if (!Number.isInteger(lid) || lid < 0 || lid > 0xffff) throw new RangeError(`SubnetManager registerHost lid: ${lid} is not a 16-bit LID`);
+    if (((high | low) >>> 0) === 0) throw new RangeError(`SubnetManager registerHost port GUID of host ${h}: 0 is not a port GUID`);
+    this.hostLid[h] = lid;
+    this.hostPortGuidHigh[h] = high >>> 0;
+    this.hostPortGuidLow[h] = low >>> 0;
+    this.lidHost[lid] = h;
+    this.portHost.set(high >>> 0, low >>> 0, h);
+    this.aliasHigh[h * this.guidCap] = high >>> 0;
+    this.aliasLow[h * this.guidCap] = low >>> 0;
   }
 
   // ---------------------------------------------------------------- receive

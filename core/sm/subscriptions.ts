@@ -53,6 +53,18 @@ export class NoticeFields {
 
 const COLS_U32 = 8; // gid x4, subscriber guid x2, qpnWord, producerType
 
+/** add() results besides a row: an identical subscription exists / a bound is reached (issue 7). */
+export const SUBSCRIPTION_EXISTS = -1;
+export const SUBSCRIPTIONS_FULL = -2;
+export const SUBSCRIBER_FULL = -3;
+
+export interface SubscriptionBounds {
+  /** Rows the table may hold (default: unbounded, as OpenSM). */
+  readonly maxRows?: number;
+  /** Rows one subscriber may hold (default: unbounded). */
+  readonly maxPerSubscriber?: number;
+}
+
 export class Subscriptions {
   private u32: Uint32Array;
   private u16: Uint16Array; // lidBegin, lidEnd, type, trapNumber
@@ -61,8 +73,15 @@ export class Subscriptions {
   private readonly bySubscriber: GuidMultiMap;
   /** Rows with IsGeneric = 0 (vendor notices: the life-cycle reports). */
   vendorRows = 0;
+  readonly maxRows: number;
+  readonly maxPerSubscriber: number;
 
-  constructor(initialRows = 1024) {
+  constructor(initialRows = 1024, bounds: SubscriptionBounds = {}) {
+    this.maxRows = bounds.maxRows ?? Infinity;
+    this.maxPerSubscriber = bounds.maxPerSubscriber ?? Infinity;
+    for (const [k, v] of [['maxRows', this.maxRows], ['maxPerSubscriber', this.maxPerSubscriber]] as const) {
+      if (v !== Infinity && (!Number.isInteger(v) || v < 1)) throw new RangeError(`Subscriptions ${k}: ${v} is not a positive integer`);
+    }
     const n = Math.max(16, initialRows | 0);
     this.u32 = new Uint32Array(n * COLS_U32);
     this.u16 = new Uint16Array(n * 4);
@@ -82,10 +101,15 @@ export class Subscriptions {
     return this.u32[row * COLS_U32 + 5]!;
   }
 
-  /** Adds a subscription; returns its row, or -1 when an identical one exists (idempotent, as OpenSM). */
+  /**
+   * Adds a subscription; returns its row, SUBSCRIPTION_EXISTS when an identical one exists
+   * (idempotent, as OpenSM), SUBSCRIPTIONS_FULL or SUBSCRIBER_FULL at a bound.
+   */
   add(subHigh: number, subLow: number, f: InformFields): number {
     const existing = this.find(subHigh, subLow, f);
-    if (existing >= 0) return -1;
+    if (existing >= 0) return SUBSCRIPTION_EXISTS;
+    if (this.rows >= this.maxRows) return SUBSCRIPTIONS_FULL;
+    if (this.maxPerSubscriber !== Infinity && this.bySubscriber.count(subHigh, subLow) >= this.maxPerSubscriber) return SUBSCRIBER_FULL;
     if (this.rows === this.generic.length) this.grow();
     const r = this.rows++;
     const o = r * COLS_U32;

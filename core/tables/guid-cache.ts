@@ -178,6 +178,22 @@ export class GuidCache {
     return this.list[host * this.slotsPerHost + i]!;
   }
 
+  /**
+   * The dense active-slot lists of every host, as one shared byte array (read it, never write
+   * it): host h's active slots are activeList[activeBase(h) + i] for i < activeCount(h), the
+   * same order as activeSlotAt. For Algorithm 2 loops over many hosts, which hoist the array
+   * out of the loop instead of re-reading it through the table per VF:
+   * `const list = c.activeList; const b = c.activeBase(h); for (let i = 0, n = c.activeCount(h); i < n; i++) forward(list[b + i])`.
+   */
+  get activeList(): Uint8Array {
+    return this.list;
+  }
+
+  /** Where host's active-slot list starts in activeList. */
+  activeBase(host: number): number {
+    return host * this.slotsPerHost;
+  }
+
   /** Active slot holding the vGUID on this host, or -1. Scans active slots only. */
   findSlot(host: number, high: number, low: number): number {
     high >>>= 0;

@@ -1,6 +1,7 @@
 // The open-addressing core every GUID-keyed table here is built on: one SharedArrayBuffer
 // holding a 16-word header and `slots` fixed-stride slots of u32 words. Words 0 and 1 of a
-// slot are the key's high and low halves; the rest belong to the table using the core.
+// slot are the key's high and low halves; the rest belong to the table using the core, except
+// an optional home-slot word the core maintains for delete-heavy tables (GuidSlotsLayout).
 //
 // Why this shape:
 // - Linear probing over one flat array: a lookup touches one cache line in the common case,
@@ -22,13 +23,14 @@ import { TableFullError, checkGuid } from './table-error.js';
 
 export const HEADER_WORDS = 16;
 export const HEADER_BYTES = HEADER_WORDS * 4;
-const H_SIZE = 0;
+export const H_SIZE = 0;
 const H_SLOTS = 1;
 const H_STRIDE = 2;
 const H_LIMIT = 3;
 const H_STALE = 4;
 const H_GROWABLE = 5;
 const H_MAXLOAD_PPM = 6;
+const H_HOME_WORD = 7; // payload word caching each entry's home slot, + 1 (0 = not cached)
 /** Header words 8..15 are free for the table using the core (e.g. list heads). */
 export const H_USER = 8;
 
@@ -66,6 +68,15 @@ export interface GuidSlotsOptions {
   growable?: boolean;
 }
 
+export interface GuidSlotsLayout {
+  /**
+   * A payload word (2..stride-1) where the core keeps each entry's home slot, for tables
+   * with a spare word and many deletions: a backward-shift delete then reads the home of
+   * every entry it passes instead of re-hashing its key. -1 (default) for none.
+   */
+  homeWord?: number;
+}
+
 export class GuidSlots {
   buffer!: SharedArrayBuffer;
   meta!: Int32Array;
@@ -76,11 +87,14 @@ export class GuidSlots {
   slots!: number;
   stride!: number;
   limit!: number;
+  /** Payload word caching the home slot, or -1. */
+  homeWord!: number;
   /** Set by insertSlot: true when the key was not present before. */
   created = false;
   /**
    * Called when deletion's backward shift moves an entry from slot `from` to slot `to`, for
-   * tables whose entries link to each other by slot number (the trap table's FIFO).
+   * tables whose entries are referred to by slot number from elsewhere (none at present: the
+   * trap table keeps its park order in a ring keyed by vGUID precisely to avoid this).
    */
   onMove: ((from: number, to: number) => void) | null = null;
   /** Called after growth with old slot -> new slot for every entry (-1 for empty slots). */
@@ -93,8 +107,12 @@ export class GuidSlots {
     this.attach(buffer);
   }
 
-  static create(table: string, capacity: number, stride: number, options: GuidSlotsOptions = {}): GuidSlots {
-    return new GuidSlots(table, GuidSlots.allocate(table, capacity, stride, options.maxLoad ?? DEFAULT_MAX_LOAD, options.growable ?? false));
+  static create(table: string, capacity: number, stride: number, options: GuidSlotsOptions = {}, layout: GuidSlotsLayout = {}): GuidSlots {
+    const homeWord = layout.homeWord ?? -1;
+    if (homeWord !== -1 && !(Number.isInteger(homeWord) && homeWord >= 2 && homeWord < stride)) {
+      throw new RangeError(`${table}: homeWord must be -1 or a payload word in 2..${stride - 1}, got ${homeWord}`);
+    }
+    return new GuidSlots(table, GuidSlots.allocate(table, capacity, stride, options.maxLoad ?? DEFAULT_MAX_LOAD, options.growable ?? false, homeWord));
   }
 
   /** Slots needed to hold `capacity` entries at `maxLoad`, always leaving one slot empty. */
@@ -102,7 +120,7 @@ export class GuidSlots {
     return Math.max(capacity + 1, Math.ceil(capacity / maxLoad));
   }
 
-  static allocate(table: string, capacity: number, stride: number, maxLoad: number, growable: boolean): SharedArrayBuffer {
+  static allocate(table: string, capacity: number, stride: number, maxLoad: number, growable: boolean, homeWord = -1): SharedArrayBuffer {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`${table}: capacity must be a positive integer, got ${capacity}`);
     }
@@ -120,6 +138,7 @@ export class GuidSlots {
     meta[H_LIMIT] = capacity;
     meta[H_GROWABLE] = growable ? 1 : 0;
     meta[H_MAXLOAD_PPM] = Math.round(maxLoad * 1e6);
+    meta[H_HOME_WORD] = homeWord + 1;
     return buffer;
   }
 
@@ -129,6 +148,7 @@ export class GuidSlots {
     this.slots = this.meta[H_SLOTS]!;
     this.stride = this.meta[H_STRIDE]!;
     this.limit = this.meta[H_LIMIT]!;
+    this.homeWord = this.meta[H_HOME_WORD]! - 1;
     this.w = new Uint32Array(buffer, HEADER_BYTES, this.slots * this.stride);
     this.f64 = this.stride % 2 === 0 ? new Float64Array(buffer, HEADER_BYTES, (this.slots * this.stride) / 2) : new Float64Array(0);
   }
@@ -186,7 +206,8 @@ export class GuidSlots {
     const w = this.w;
     const stride = this.stride;
     const n = this.slots;
-    let s = homeOf(guidHash(high, low), n);
+    const home = homeOf(guidHash(high, low), n);
+    let s = home;
     for (;;) {
       const b = s * stride;
       const kh = w[b]!;
@@ -206,6 +227,7 @@ export class GuidSlots {
     const b = s * stride;
     w[b] = high;
     w[b + 1] = low;
+    if (this.homeWord >= 0) w[b + this.homeWord] = home;
     this.meta[H_SIZE] = this.meta[H_SIZE]! + 1;
     this.created = true;
     return s;
@@ -221,6 +243,7 @@ export class GuidSlots {
     const w = this.w;
     const stride = this.stride;
     const n = this.slots;
+    const homeWord = this.homeWord;
     let i = slot;
     let j = slot;
     for (;;) {
@@ -229,9 +252,9 @@ export class GuidSlots {
       const kh = w[bj]!;
       const kl = w[bj + 1]!;
       if ((kh | kl) === 0) break;
-      const k = homeOf(guidHash(kh, kl), n);
-      const stays = i <= j ? k > i && k <= j : k > i || k <= j;
-      if (!stays) {
+      const k = homeWord >= 0 ? w[bj + homeWord]! : homeOf(guidHash(kh, kl), n);
+      // It may move back iff it is at least as far from its home as from the gap (cyclic).
+      if ((k <= j ? j - k : j + n - k) >= (i <= j ? j - i : j + n - i)) {
         // Word loops, not copyWithin/fill: for a few words the builtins' call cost dominates.
         const bi = i * stride;
         for (let k = 0; k < stride; k++) w[bi + k] = w[bj + k]!;
@@ -273,7 +296,7 @@ export class GuidSlots {
     const stride = this.stride;
     const size = this.size;
     const oldMeta = this.meta;
-    const buffer = GuidSlots.allocate(this.table, this.limit * 2, stride, this.maxLoad, this.growable);
+    const buffer = GuidSlots.allocate(this.table, this.limit * 2, stride, this.maxLoad, this.growable, this.homeWord);
     Atomics.store(this.meta, H_STALE, 1);
     this.attach(buffer);
     const w = this.w;
@@ -284,9 +307,11 @@ export class GuidSlots {
       const kh = oldW[ob]!;
       const kl = oldW[ob + 1]!;
       if ((kh | kl) === 0) continue;
-      let s = homeOf(guidHash(kh, kl), n);
+      const home = homeOf(guidHash(kh, kl), n);
+      let s = home;
       while ((w[s * stride]! | w[s * stride + 1]!) !== 0) if (++s === n) s = 0;
       w.set(oldW.subarray(ob, ob + stride), s * stride);
+      if (this.homeWord >= 0) w[s * stride + this.homeWord] = home;
       if (remap !== null) remap[o] = s;
     }
     this.meta[H_SIZE] = size;
@@ -324,6 +349,9 @@ export class GuidSlots {
       const kl = this.w[b + 1]!;
       if (this.find(kh, kl) !== s) {
         throw new Error(`${this.table}: key at slot ${s} is unreachable from its home ${this.home(kh, kl)}`);
+      }
+      if (this.homeWord >= 0 && this.w[b + this.homeWord] !== this.home(kh, kl)) {
+        throw new Error(`${this.table}: slot ${s} caches home ${this.w[b + this.homeWord]}, but its key's home is ${this.home(kh, kl)}`);
       }
     });
     if (count !== this.size) {

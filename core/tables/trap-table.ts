@@ -4,28 +4,45 @@
 // reboot. Records never set again expire after a configurable age (UnPath); the patent keeps
 // them forever, expiry is this implementation's addition.
 //
-// Slot layout, 10 u32 words = 40 bytes:
-//   [0] vGUID high [1] vGUID low [2] old LID [3] host [4] port GUID high [5] port GUID low
-//   [6] previous record in park order + 1   [7] next record in park order + 1   (0 = none)
-//   [8..9] parkedAt, float64 virtual ns (read through a Float64Array view of the same words)
+// Two SharedArrayBuffers:
+//   slots — the open-addressed records, 8 u32 words = 32 bytes (two per cache line):
+//     [0] vGUID high [1] vGUID low [2] old LID [3] host [4] port GUID high [5] port GUID low
+//     [6] park sequence: where this record's entry sits in the park-order ring
+//     [7] the record's home slot, cached so a backward-shift delete never re-hashes a key
+//   ring  — park order: a power-of-two ring of 4-word entries
+//     [0] vGUID high [1] vGUID low [2..3] parkedAt, float64 virtual ns
+//   followed by a liveness bitmap, one bit per ring entry.
 //
-// Expiry without scanning the table: the records form a doubly linked FIFO in park order,
-// threaded through the slots themselves (head and tail in the shared header). Park times are
-// non-decreasing (virtual time), so the list is ordered by age and expire() pops from the
-// head only while the oldest record is old enough: its cost is the records it expires, plus
-// one look at the first that stays. A re-park moves the record to the tail; a remove unlinks
-// it. Both are O(1). When deletion's backward shift moves a record to another slot, its two
-// neighbours' links (or the head/tail) are redirected — also O(1) per moved record.
-import { GuidSlots, H_USER, type GuidSlotsOptions, type GuidSlotsShared } from './guid-slots.js';
+// Why a ring and not a linked list through the slots: Algorithm 1's hot path is "park on a
+// Delete, find + remove on the next Set". A doubly linked FIFO threaded through the slots
+// makes every remove touch its two neighbours' records (two random cache lines) and every
+// backward-shift move of a deletion fix up the moved record's neighbours (two more each).
+// The ring instead is appended to sequentially on park, and a remove (or re-park) only
+// clears the liveness bit of the record's ring entry, found from the slot's park sequence —
+// a bitmap of 1 bit per entry, so it stays in cache far longer than the records do (32 KB
+// for 10^5 records). Slots moved by backward-shift deletion carry their sequence with them,
+// so moves cost nothing extra. Dead entries at the head are popped at once, so the head is always the
+// oldest parked record. When the ring is full of entries, the dead ones in the middle are
+// squeezed out in place (live entries move forward, their slots' sequences are rewritten):
+// the ring has at least 1.5 times as many entries as the table has capacity, so a squeeze
+// frees at least a third of the ring, and its sequential passes cost O(1) per park amortised.
+//
+// Park times are non-decreasing (virtual time), so the ring is ordered by age and expire()
+// pops from the head only while the oldest record is old enough: its cost is the records it
+// expires (plus dead entries skipped), never the table size.
+//
+// Sequences are absolute ring positions as wrapping u32 counters (head and tail in the slots
+// buffer's header); an entry's index in the ring is sequence & (ring entries - 1).
+import { GuidSlots, H_SIZE, H_USER, type GuidSlotsOptions } from './guid-slots.js';
 import { checkRange, checkU32, guidHex } from './table-error.js';
 
 const TABLE = 'TrapTable';
-const STRIDE = 10;
-const W_PREV = 6;
-const W_NEXT = 7;
-const F_PARKED = 4; // float64 index within a slot: words 8..9 -> slot * 5 + 4
-const H_HEAD = H_USER; // first (oldest) record + 1
-const H_TAIL = H_USER + 1; // last (newest) record + 1
+const STRIDE = 8;
+const W_SEQ = 6;
+const W_HOME = 7;
+const RING_WORDS = 4;
+const H_HEAD = H_USER; // sequence of the oldest ring entry (live unless the ring is empty)
+const H_TAIL = H_USER + 1; // sequence the next park gets
 const H_LAST_F64 = (H_USER + 2) / 2; // float64 index in the header: time of the latest park
 /**
  * Default load factor 0.5, not the 0.75 of the other tables: every trap record is inserted
@@ -35,59 +52,92 @@ const H_LAST_F64 = (H_USER + 2) / 2; // float64 index in the header: time of the
  */
 export const TRAP_DEFAULT_MAX_LOAD = 0.5;
 
-export type TrapTableShared = GuidSlotsShared;
+export interface TrapTableShared {
+  /** The records (a GuidSlots buffer, header included). */
+  readonly buffer: SharedArrayBuffer;
+  /** The park-order ring. */
+  readonly ring: SharedArrayBuffer;
+}
+
+/** Ring entries for a table of `capacity` records: a power of two, at least 1.5 times the capacity. */
+function ringEntriesFor(capacity: number): number {
+  let r = 32;
+  while (r < 1.5 * capacity) r *= 2;
+  return r;
+}
+
+/** Ring buffer bytes: the entries, then one liveness bit per entry. */
+function ringBytes(entries: number): number {
+  return entries * RING_WORDS * 4 + entries / 8;
+}
 
 export class TrapTable {
   private core!: GuidSlots;
   private w!: Uint32Array;
-  private f64!: Float64Array;
   private meta!: Int32Array;
   private metaF64!: Float64Array;
+  private ringBuffer!: SharedArrayBuffer;
+  private ring!: Uint32Array;
+  private ringF64!: Float64Array;
+  private live!: Uint32Array;
+  private mask!: number;
+  /** Squeeze scratch: new sequence per old ring index (writer only, allocated on first use). */
+  private remap: Int32Array | null = null;
 
   constructor(capacity: number, options: GuidSlotsOptions = {}) {
-    this.bind(GuidSlots.create(TABLE, capacity, STRIDE, { ...options, maxLoad: options.maxLoad ?? TRAP_DEFAULT_MAX_LOAD }));
+    const core = GuidSlots.create(TABLE, capacity, STRIDE, { ...options, maxLoad: options.maxLoad ?? TRAP_DEFAULT_MAX_LOAD }, { homeWord: W_HOME });
+    this.bind(core, new SharedArrayBuffer(ringBytes(ringEntriesFor(core.limit))));
     this.metaF64[H_LAST_F64] = -Infinity;
   }
 
   static fromShared(s: TrapTableShared): TrapTable {
     const t = Object.create(TrapTable.prototype) as TrapTable;
-    t.bind(new GuidSlots(TABLE, s.buffer));
+    t.bind(new GuidSlots(TABLE, s.buffer), s.ring);
     return t;
   }
 
   toShared(): TrapTableShared {
-    return { buffer: this.core.buffer };
+    return { buffer: this.core.buffer, ring: this.ringBuffer };
   }
 
-  private bind(core: GuidSlots): void {
+  private bind(core: GuidSlots, ring: SharedArrayBuffer): void {
     this.core = core;
     this.views();
-    core.onMove = (from, to) => this.moved(from, to);
-    core.onRehash = (remap) => {
-      this.views();
-      this.rehashed(remap);
-    };
+    this.attachRing(ring);
+    core.onRehash = () => this.rehashed();
   }
 
   private views(): void {
     this.w = this.core.w;
-    this.f64 = this.core.f64;
     this.meta = this.core.meta;
     this.metaF64 = new Float64Array(this.core.buffer, 0, 8);
   }
 
-  /** Designed bytes per parked record at `load`: 40-byte slots, 80 at the default 0.5. */
-  static bytesPerEntry(load = TRAP_DEFAULT_MAX_LOAD): number {
-    return (STRIDE * 4) / load;
+  private attachRing(ring: SharedArrayBuffer): void {
+    const entries = (ring.byteLength * 8) / (RING_WORDS * 32 + 1);
+    this.ringBuffer = ring;
+    this.ring = new Uint32Array(ring, 0, entries * RING_WORDS);
+    this.ringF64 = new Float64Array(ring, 0, entries * 2);
+    this.live = new Uint32Array(ring, entries * RING_WORDS * 4, entries / 32);
+    this.mask = entries - 1;
   }
 
-  /** Real bytes per parked record now: the whole buffer over records. */
+  /**
+   * Designed bytes per parked record at `load`: a 32-byte slot over the load (64 at the
+   * default 0.5) plus at least 1.5 16-byte ring entries and their liveness bits per record
+   * of capacity (up to 3 when rounding the ring up to a power of two).
+   */
+  static bytesPerEntry(load = TRAP_DEFAULT_MAX_LOAD): number {
+    return (STRIDE * 4) / load + 1.5 * (RING_WORDS * 4 + 1 / 8);
+  }
+
+  /** Real bytes per parked record now: both buffers over records. */
   get bytesPerEntry(): number {
-    return this.core.byteLength / this.core.size;
+    return this.byteLength / this.core.size;
   }
 
   get byteLength(): number {
-    return this.core.byteLength;
+    return this.core.byteLength + this.ringBuffer.byteLength;
   }
 
   get size(): number {
@@ -104,12 +154,16 @@ export class TrapTable {
 
   /** Slot of the oldest parked record (next to expire), or -1. */
   get oldest(): number {
-    return this.meta[H_HEAD]! - 1;
+    const head = this.meta[H_HEAD]!;
+    if (head === this.meta[H_TAIL]) return -1;
+    const e = (head & this.mask) * RING_WORDS;
+    return this.core.find(this.ring[e]!, this.ring[e + 1]!);
   }
 
   /**
    * Parks (or re-parks) the path record of a deleted vGUID. parkedAtNs must not be earlier
-   * than the previous park: the FIFO's age order relies on virtual time never going back.
+   * than the previous park: the ring's age order relies on virtual time never going back.
+   * A re-park restarts the record's clock and moves it to the young end.
    */
   park(high: number, low: number, oldLid: number, host: number, portGuidHigh: number, portGuidLow: number, parkedAtNs: number): void {
     checkRange(TABLE, 'oldLid', oldLid, 0xffff);
@@ -122,65 +176,164 @@ export class TrapTable {
     }
     const core = this.core;
     const s = core.insertSlot(high, low);
-    // insertSlot may have grown the table into a new buffer: read the views after it.
-    if (!core.created) this.unlink(s);
+    // insertSlot may have grown the table (and the ring) into new buffers: read views after it.
+    if (!core.created) this.kill(this.w[s * STRIDE + W_SEQ]!);
     const w = this.w;
     const b = s * STRIDE;
     w[b + 2] = oldLid;
     w[b + 3] = host;
     w[b + 4] = portGuidHigh;
     w[b + 5] = portGuidLow;
-    this.f64[s * 5 + F_PARKED] = parkedAtNs;
     this.metaF64[H_LAST_F64] = parkedAtNs;
-    this.append(s);
+    w[b + W_SEQ] = this.append(high >>> 0, low >>> 0, parkedAtNs);
   }
 
-  private append(s: number): void {
-    const w = this.w;
-    const tail = this.meta[H_TAIL]!;
-    w[s * STRIDE + W_PREV] = tail;
-    w[s * STRIDE + W_NEXT] = 0;
-    if (tail === 0) this.meta[H_HEAD] = s + 1;
-    else w[(tail - 1) * STRIDE + W_NEXT] = s + 1;
-    this.meta[H_TAIL] = s + 1;
-  }
-
-  private unlink(s: number): void {
-    const w = this.w;
-    const prev = w[s * STRIDE + W_PREV]!;
-    const next = w[s * STRIDE + W_NEXT]!;
-    if (prev === 0) this.meta[H_HEAD] = next;
-    else w[(prev - 1) * STRIDE + W_NEXT] = next;
-    if (next === 0) this.meta[H_TAIL] = prev;
-    else w[(next - 1) * STRIDE + W_PREV] = prev;
-  }
-
-  /** The record now at `to` came from `from`: point its neighbours (or head/tail) at it. */
-  private moved(_from: number, to: number): void {
-    const w = this.w;
-    const prev = w[to * STRIDE + W_PREV]!;
-    const next = w[to * STRIDE + W_NEXT]!;
-    if (prev === 0) this.meta[H_HEAD] = to + 1;
-    else w[(prev - 1) * STRIDE + W_NEXT] = to + 1;
-    if (next === 0) this.meta[H_TAIL] = to + 1;
-    else w[(next - 1) * STRIDE + W_PREV] = to + 1;
-  }
-
-  /** After growth every record sits in a new slot: translate the links through the remap. */
-  private rehashed(remap: Int32Array): void {
-    const w = this.w;
-    for (let o = 0; o < remap.length; o++) {
-      const s = remap[o]!;
-      if (s < 0) continue;
-      const prev = w[s * STRIDE + W_PREV]!;
-      const next = w[s * STRIDE + W_NEXT]!;
-      w[s * STRIDE + W_PREV] = prev === 0 ? 0 : remap[prev - 1]! + 1;
-      w[s * STRIDE + W_NEXT] = next === 0 ? 0 : remap[next - 1]! + 1;
+  /** Appends a ring entry (squeezing out dead ones first when full); returns its sequence. */
+  private append(high: number, low: number, at: number): number {
+    let tail = this.meta[H_TAIL]!;
+    if (((tail - this.meta[H_HEAD]!) | 0) > this.mask) {
+      this.squeeze();
+      tail = this.meta[H_TAIL]!;
     }
+    const e = tail & this.mask;
+    this.ring[e * RING_WORDS] = high;
+    this.ring[e * RING_WORDS + 1] = low;
+    this.ringF64[e * 2 + 1] = at;
+    this.live[e >>> 5] |= 1 << (e & 31);
+    this.meta[H_TAIL] = (tail + 1) | 0;
+    return tail >>> 0;
+  }
+
+  /** Marks the ring entry of a record being removed or re-parked dead; pops dead entries at the head. */
+  private kill(seq: number): void {
+    const live = this.live;
+    const mask = this.mask;
+    const e = seq & mask;
+    live[e >>> 5] &= ~(1 << (e & 31));
+    let head = this.meta[H_HEAD]!;
+    if ((seq | 0) !== head) return;
+    const tail = this.meta[H_TAIL]!;
+    do {
+      head = (head + 1) | 0;
+    } while (head !== tail && (live[(head & mask) >>> 5]! & (1 << (head & 31))) === 0);
+    this.meta[H_HEAD] = head;
+  }
+
+  /**
+   * Moves the live ring entries forward over the dead ones, in order, and rewrites each moved
+   * record's sequence. Live entries are at most the capacity, two thirds of the ring, so this
+   * frees at least a third of it: O(1) amortised per park. The sequences are rewritten by one sequential
+   * pass over the slots through a remap table when many records moved (random probes per
+   * record would each be a cache miss in a big table), by probing when few did.
+   */
+  private squeeze(): void {
+    const ring = this.ring;
+    const f = this.ringF64;
+    const live = this.live;
+    const mask = this.mask;
     const head = this.meta[H_HEAD]!;
     const tail = this.meta[H_TAIL]!;
-    this.meta[H_HEAD] = head === 0 ? 0 : remap[head - 1]! + 1;
-    this.meta[H_TAIL] = tail === 0 ? 0 : remap[tail - 1]! + 1;
+    const byScan = this.core.size * 16 > this.core.slots;
+    if (byScan && (this.remap === null || this.remap.length !== mask + 1)) this.remap = new Int32Array(mask + 1);
+    const remap = this.remap;
+    const w = this.w;
+    let to = head;
+    for (let from = head; from !== tail; from = (from + 1) | 0) {
+      const p = from & mask;
+      if ((live[p >>> 5]! & (1 << (p & 31))) === 0) continue;
+      if (to !== from) {
+        const q = to & mask;
+        const e = p * RING_WORDS;
+        const d = q * RING_WORDS;
+        const kh = ring[e]!;
+        const kl = ring[e + 1]!;
+        ring[d] = kh;
+        ring[d + 1] = kl;
+        f[q * 2 + 1] = f[p * 2 + 1]!;
+        live[q >>> 5] |= 1 << (q & 31);
+        live[p >>> 5] &= ~(1 << (p & 31));
+        if (!byScan) w[this.core.find(kh, kl) * STRIDE + W_SEQ] = to >>> 0;
+      }
+      if (byScan) remap![p] = to;
+      to = (to + 1) | 0;
+    }
+    if (byScan) {
+      const end = this.core.slots * STRIDE;
+      for (let b = 0; b < end; b += STRIDE) {
+        if ((w[b]! | w[b + 1]!) !== 0) w[b + W_SEQ] = remap![w[b + W_SEQ]! & mask]! >>> 0;
+      }
+    }
+    this.meta[H_TAIL] = to;
+  }
+
+  /** After growth: the slots moved (carrying their sequences); give the ring room for the new capacity. */
+  private rehashed(): void {
+    this.views();
+    const entries = ringEntriesFor(this.core.limit);
+    if (entries <= this.mask + 1) return;
+    const oldRing = this.ring;
+    const oldF64 = this.ringF64;
+    const oldLive = this.live;
+    const oldMask = this.mask;
+    const head = this.meta[H_HEAD]!;
+    const tail = this.meta[H_TAIL]!;
+    this.attachRing(new SharedArrayBuffer(ringBytes(entries)));
+    let to = 0;
+    for (let from = head; from !== tail; from = (from + 1) | 0) {
+      const p = from & oldMask;
+      if ((oldLive[p >>> 5]! & (1 << (p & 31))) === 0) continue;
+      const kh = oldRing[p * RING_WORDS]!;
+      const kl = oldRing[p * RING_WORDS + 1]!;
+      const d = to * RING_WORDS;
+      this.ring[d] = kh;
+      this.ring[d + 1] = kl;
+      this.ringF64[to * 2 + 1] = oldF64[p * 2 + 1]!;
+      this.live[to >>> 5]! |= 1 << (to & 31);
+      this.w[this.core.find(kh, kl) * STRIDE + W_SEQ] = to;
+      to++;
+    }
+    this.meta[H_HEAD] = 0;
+    this.meta[H_TAIL] = to;
+  }
+
+  /**
+   * GuidSlots.deleteSlot (backward shift, see there) specialised for this table, the one
+   * whose every record is deleted: the 8-word copies are unrolled and each passed entry's
+   * home comes from its cached word, which halves the cost of a delete on a hot line.
+   */
+  private deleteSlot(slot: number): void {
+    const w = this.w;
+    const n = this.core.slots;
+    let i = slot;
+    let j = slot;
+    for (;;) {
+      if (++j === n) j = 0;
+      const bj = j * STRIDE;
+      if ((w[bj]! | w[bj + 1]!) === 0) break;
+      const k = w[bj + W_HOME]!;
+      if ((k <= j ? j - k : j + n - k) >= (i <= j ? j - i : j + n - i)) {
+        const bi = i * STRIDE;
+        w[bi] = w[bj]!;
+        w[bi + 1] = w[bj + 1]!;
+        w[bi + 2] = w[bj + 2]!;
+        w[bi + 3] = w[bj + 3]!;
+        w[bi + 4] = w[bj + 4]!;
+        w[bi + 5] = w[bj + 5]!;
+        w[bi + 6] = w[bj + 6]!;
+        w[bi + 7] = w[bj + 7]!;
+        i = j;
+      }
+    }
+    const bi = i * STRIDE;
+    w[bi] = 0;
+    w[bi + 1] = 0;
+    w[bi + 2] = 0;
+    w[bi + 3] = 0;
+    w[bi + 4] = 0;
+    w[bi + 5] = 0;
+    w[bi + 6] = 0;
+    w[bi + 7] = 0;
+    this.meta[H_SIZE] = this.meta[H_SIZE]! - 1;
   }
 
   /** Slot of the parked record, or -1. Valid until the next park/remove/expire. */
@@ -204,8 +357,9 @@ export class TrapTable {
     return this.w[slot * STRIDE + 5]!;
   }
 
+  /** When the record was parked (read from its ring entry). */
   parkedAt(slot: number): number {
-    return this.f64[slot * 5 + F_PARKED]!;
+    return this.ringF64[(this.w[slot * STRIDE + W_SEQ]! & this.mask) * 2 + 1]!;
   }
 
   vguidHigh(slot: number): number {
@@ -220,18 +374,19 @@ export class TrapTable {
   remove(high: number, low: number): boolean {
     const s = this.core.find(high, low);
     if (s < 0) return false;
-    this.removeAt(s);
+    this.kill(this.w[s * STRIDE + W_SEQ]!);
+    this.deleteSlot(s);
     return true;
   }
 
   /** Removes the record at a slot just returned by find() — Algorithm 1's match without a second probe. */
   removeAt(slot: number): void {
     const b = slot * STRIDE;
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.core.slots || (this.w[b]! | this.w[b + 1]!) === 0) {
+    if (!(slot >= 0 && slot < this.core.slots && slot === Math.floor(slot)) || (this.w[b]! | this.w[b + 1]!) === 0) {
       throw new RangeError(`${TABLE}: removeAt slot ${slot} holds no parked record`);
     }
-    this.unlink(slot);
-    this.core.deleteSlot(slot);
+    this.kill(this.w[b + W_SEQ]!);
+    this.deleteSlot(slot);
   }
 
   /**
@@ -244,17 +399,21 @@ export class TrapTable {
     let expired = 0;
     for (;;) {
       const head = this.meta[H_HEAD]!;
-      if (head === 0) break;
-      const s = head - 1;
-      if (nowNs - this.f64[s * 5 + F_PARKED]! < maxAgeNs) break;
-      const kh = this.w[s * STRIDE]!;
-      const kl = this.w[s * STRIDE + 1]!;
+      if (head === this.meta[H_TAIL]) break;
+      const e = head & this.mask;
+      if (nowNs - this.ringF64[e * 2 + 1]! < maxAgeNs) break;
+      const kh = this.ring[e * RING_WORDS]!;
+      const kl = this.ring[e * RING_WORDS + 1]!;
+      const s = this.core.find(kh, kl);
+      if (s < 0 || (this.w[s * STRIDE + W_SEQ]! | 0) !== head) {
+        throw new Error(`${TABLE}: park-order ring head ${head >>> 0} names vGUID ${guidHex(kh, kl)}, which is not parked there`);
+      }
       onExpired(kh, kl, s);
       if (this.meta[H_HEAD] !== head || this.w[s * STRIDE] !== kh || this.w[s * STRIDE + 1] !== kl) {
         throw new Error(`${TABLE}: onExpired for vGUID ${guidHex(kh, kl)} changed the trap table; park or remove after expire() returns`);
       }
-      this.unlink(s);
-      this.core.deleteSlot(s);
+      this.kill(head);
+      this.deleteSlot(s);
       expired++;
     }
     return expired;
@@ -262,34 +421,58 @@ export class TrapTable {
 
   clear(): void {
     this.core.clear();
+    this.ring.fill(0);
+    this.live.fill(0);
     this.meta[H_HEAD] = 0;
     this.meta[H_TAIL] = 0;
   }
 
   /** Cold path: every parked record, oldest first. Do not mutate from fn. */
   forEach(fn: (high: number, low: number, slot: number) => void): void {
-    for (let s = this.meta[H_HEAD]! - 1; s >= 0; s = this.w[s * STRIDE + W_NEXT]! - 1) {
-      fn(this.w[s * STRIDE]!, this.w[s * STRIDE + 1]!, s);
+    const tail = this.meta[H_TAIL]!;
+    for (let q = this.meta[H_HEAD]!; q !== tail; q = (q + 1) | 0) {
+      const p = q & this.mask;
+      if ((this.live[p >>> 5]! & (1 << (p & 31))) === 0) continue;
+      const kh = this.ring[p * RING_WORDS]!;
+      const kl = this.ring[p * RING_WORDS + 1]!;
+      fn(kh, kl, this.core.find(kh, kl));
     }
   }
 
   /**
-   * Throws unless the hash invariants hold and the FIFO links every record exactly once,
-   * in non-decreasing park time, consistently both ways. Cold path, for tests.
+   * Throws unless the hash invariants hold and the ring holds exactly one live entry per
+   * record, that record's slot names it back, park times never decrease along the ring, and
+   * the head is live. Cold path, for tests.
    */
   checkInvariants(): void {
     this.core.checkInvariants();
-    let count = 0;
-    let prev = 0;
+    const head = this.meta[H_HEAD]!;
+    const tail = this.meta[H_TAIL]!;
+    const used = (tail - head) | 0;
+    if (used < 0 || used > this.mask + 1) throw new Error(`${TABLE}: ring head ${head >>> 0} and tail ${tail >>> 0} span ${used} entries, ring holds ${this.mask + 1}`);
+    let live = 0;
     let lastTime = -Infinity;
-    for (let s = this.meta[H_HEAD]! - 1; s >= 0; s = this.w[s * STRIDE + W_NEXT]! - 1) {
-      if (this.w[s * STRIDE + W_PREV] !== prev) throw new Error(`${TABLE}: FIFO back link of slot ${s} is ${this.w[s * STRIDE + W_PREV]! - 1}, expected ${prev - 1}`);
-      if (this.parkedAt(s) < lastTime) throw new Error(`${TABLE}: FIFO out of age order at slot ${s}`);
-      lastTime = this.parkedAt(s);
-      prev = s + 1;
-      if (++count > this.size) throw new Error(`${TABLE}: FIFO has a cycle`);
+    for (let q = head; q !== tail; q = (q + 1) | 0) {
+      const p = q & this.mask;
+      if ((this.live[p >>> 5]! & (1 << (p & 31))) === 0) {
+        if (q === head) throw new Error(`${TABLE}: ring head ${head >>> 0} is a dead entry`);
+        continue;
+      }
+      const kh = this.ring[p * RING_WORDS]!;
+      const kl = this.ring[p * RING_WORDS + 1]!;
+      const s = this.core.find(kh, kl);
+      if (s < 0) throw new Error(`${TABLE}: ring entry ${q >>> 0} names vGUID ${guidHex(kh, kl)}, which is not parked`);
+      if ((this.w[s * STRIDE + W_SEQ]! | 0) !== q) throw new Error(`${TABLE}: slot ${s} names ring entry ${this.w[s * STRIDE + W_SEQ]}, but entry ${q >>> 0} names it too`);
+      const at = this.ringF64[p * 2 + 1]!;
+      if (at < lastTime) throw new Error(`${TABLE}: ring out of age order at entry ${q >>> 0}`);
+      lastTime = at;
+      live++;
     }
-    if (count !== this.size) throw new Error(`${TABLE}: FIFO links ${count} records but the table holds ${this.size}`);
-    if (this.meta[H_TAIL] !== prev) throw new Error(`${TABLE}: FIFO tail is slot ${this.meta[H_TAIL]! - 1}, expected ${prev - 1}`);
+    if (live !== this.size) throw new Error(`${TABLE}: ring has ${live} live entries but the table holds ${this.size}`);
+    let bits = 0;
+    for (let k = 0; k < this.live.length; k++) {
+      for (let v = this.live[k]!; v !== 0; v &= v - 1) bits++;
+    }
+    if (bits !== live) throw new Error(`${TABLE}: ${bits} liveness bits set but ${live} live entries between head and tail`);
   }
 }

@@ -92,6 +92,8 @@ export class VmAgents implements VfEndpoint {
   private readonly queryGen: Uint8Array;
   private readonly queryRetries: Uint8Array;
   private readonly noRecordRetries: Uint8Array;
+  /** Per edge: rounds of RC detection + query started after a query was abandoned (bounded). */
+  private readonly requeryRounds: Uint8Array;
   /** Is the VM's vGUID on a port (attached), per VM. */
   readonly attached: Uint8Array;
   /** When Dom0 last sent the Set that put the VM's vGUID on a port (reconnection latency start). */
@@ -108,6 +110,10 @@ export class VmAgents implements VfEndpoint {
   private readonly out = new Uint8Array(256);
   private readonly outView = new MadView();
   private readonly dropScratch: Uint32Array;
+  /** Outstanding InformInfo Set per VM (per-vguid; 0 none, else subscribe + 1), generation, re-sends. */
+  private readonly informPending: Uint8Array;
+  private readonly informGen: Uint16Array;
+  private readonly informRetries: Uint8Array;
 
   constructor(o: VmAgentsOptions) {
     const n = o.vms;
@@ -137,6 +143,7 @@ export class VmAgents implements VfEndpoint {
     this.queryGen = new Uint8Array(edges);
     this.queryRetries = new Uint8Array(edges);
     this.noRecordRetries = new Uint8Array(edges);
+    this.requeryRounds = new Uint8Array(edges);
     this.attached = new Uint8Array(n);
     this.setSentNs = new Float64Array(n);
     this.tunnel = o.tunnel;
@@ -149,6 +156,9 @@ export class VmAgents implements VfEndpoint {
     this.rcDetectNs = rcDetectionNs(o.cost);
     this.outView.wrapForWrite(this.out);
     this.dropScratch = new Uint32Array(2 * Math.max(1, o.cacheEntriesPerVm));
+    this.informPending = new Uint8Array(n);
+    this.informGen = new Uint16Array(n);
+    this.informRetries = new Uint8Array(n);
     for (let v = 0; v < n; v++) {
       if ((this.guidHigh[v]! | this.guidLow[v]!) !== 0) this.guidToVm.set(this.guidHigh[v]!, this.guidLow[v]!, v);
     }
@@ -200,10 +210,14 @@ export class VmAgents implements VfEndpoint {
         v.wrap(mad);
       } catch (e) {
         if (!(e instanceof MadError)) throw e;
+        this.counters.v[Counter.vmDropped]!++;
         return;
       }
     }
-    if (v.mgmtClass !== 0x03) return;
+    if (v.mgmtClass !== 0x03) {
+      this.counters.v[Counter.vmDropped]!++;
+      return;
+    }
     const method = v.method;
     const attr = v.attributeId;
     const done = nowNs + this.cost.vmServiceNs;
@@ -222,8 +236,28 @@ export class VmAgents implements VfEndpoint {
       return;
     }
     if (method === Method.GetResp && attr === SaAttr.InformInfo) {
-      if (v.status === MadStatus.Ok) this.counters.v[Counter.vmInformInfoAcks]!++;
+      this.onInformInfoResp(vm, v);
+      return;
     }
+    // Nothing else is for a VM's SA agent (a request to it, a stray response): counted.
+    this.counters.v[Counter.vmDropped]!++;
+  }
+
+  private onInformInfoResp(vm: number, v: MadView): void {
+    const c = this.counters.v;
+    const tidHigh = v.tidHigh;
+    if (
+      tidHigh >>> 24 !== VM_TID_TAG ||
+      ((tidHigh >>> 16) & 0xff) !== VmOp.InformInfo ||
+      v.tidLow !== vm ||
+      this.informPending[vm] === 0 ||
+      (tidHigh & 0xffff) !== this.informGen[vm]
+    ) {
+      c[Counter.vmDropped]!++; // the answer to a re-sent copy, or to no request of ours
+      return;
+    }
+    this.informPending[vm] = 0;
+    if (v.status === MadStatus.Ok) c[Counter.vmInformInfoAcks]!++;
   }
 
   // ------------------------------------------------------------------ Algorithm 3
@@ -315,6 +349,14 @@ export class VmAgents implements VfEndpoint {
     if (this.queryRetries[e]! >= this.cost.clientMaxRetries) {
       this.conn[e]! &= ~Conn.QueryPending;
       c[Counter.vmSaQueriesAbandoned]!++;
+      // Issue 7: the connection is still broken, so the application's next attempt fails again
+      // after the RC timeout and asks again: a lossy fabric delays the repair rather than losing
+      // it. Bounded (clientMaxRetries rounds) so that an SA that never answers ends the run.
+      if (this.detectFailures && (this.conn[e]! & Conn.Broken) !== 0 && this.requeryRounds[e]! < this.cost.clientMaxRetries) {
+        this.requeryRounds[e]!++;
+        c[Counter.vmRequeriesAfterAbandon]!++;
+        this.scheduler.push(nowNs + this.rcDetectNs, EventKind.VmPeerDetect, v, e, 0);
+      }
       return;
     }
     this.queryRetries[e]!++;
@@ -324,10 +366,19 @@ export class VmAgents implements VfEndpoint {
   private onPathRecordResp(v: number, m: MadView, nowNs: number): void {
     const c = this.counters.v;
     const tidHigh = m.tidHigh;
-    if (tidHigh >>> 24 !== VM_TID_TAG || ((tidHigh >>> 16) & 0xff) !== VmOp.PathRecord || m.tidLow !== v) return;
     const e = this.peerStart[v]! + (tidHigh & 0xffff);
-    if (e >= this.peerStart[v + 1]!) return;
-    if ((this.conn[e]! & Conn.QueryPending) === 0) return; // a duplicate answer (the query was re-sent)
+    if (
+      tidHigh >>> 24 !== VM_TID_TAG ||
+      ((tidHigh >>> 16) & 0xff) !== VmOp.PathRecord ||
+      m.tidLow !== v ||
+      e >= this.peerStart[v + 1]! ||
+      // a duplicate answer (the query was re-sent)
+      (this.conn[e]! & Conn.QueryPending) === 0
+    ) {
+      c[Counter.vmDropped]!++;
+      return;
+    }
+    c[Counter.vmPathRecordAnswers]!++;
     this.conn[e]! &= ~Conn.QueryPending;
     if (m.status !== MadStatus.Ok) {
       c[Counter.vmSaNoRecords]!++;
@@ -340,6 +391,7 @@ export class VmAgents implements VfEndpoint {
       return;
     }
     this.noRecordRetries[e] = 0;
+    this.requeryRounds[e] = 0;
     const pr = m.pathRecord;
     const gh = pr.dgid.guidHigh;
     const gl = pr.dgid.guidLow;
@@ -392,9 +444,37 @@ export class VmAgents implements VfEndpoint {
   }
 
   informInfo(v: number, subscribe: 0 | 1, nowNs: number): void {
-    const o = this.outView.initSa(Method.Set, SaAttr.InformInfo, ((VM_TID_TAG << 24) | (VmOp.InformInfo << 16)) >>> 0, v);
-    fillDom0InformInfo(o, subscribe);
-    this.tunnel.sendFromVf(v, this.out, this.tunnel.smLid, GSI_QP, 0, 0, nowNs + this.cost.vmServiceNs);
+    if (!Number.isInteger(v) || v < 0 || v >= this.vms) throw new RangeError(`VmAgents informInfo vm: ${v} is not in 0..${this.vms - 1}`);
+    this.informPending[v] = subscribe + 1;
+    this.informGen[v] = (this.informGen[v]! + 1) & 0xffff;
+    this.informRetries[v] = 0;
+    this.transmitInformInfo(v, nowNs);
+  }
+
+  /** (Re)sends the VM's outstanding InformInfo Set (generation in the TID) and arms its timer. */
+  private transmitInformInfo(v: number, nowNs: number): void {
+    const gen = this.informGen[v]!;
+    const o = this.outView.initSa(Method.Set, SaAttr.InformInfo, ((VM_TID_TAG << 24) | (VmOp.InformInfo << 16) | gen) >>> 0, v);
+    fillDom0InformInfo(o, (this.informPending[v]! - 1) as 0 | 1);
+    const depart = nowNs + this.cost.vmServiceNs;
+    if (!this.tunnel.sendFromVf(v, this.out, this.tunnel.smLid, GSI_QP, 0, 0, depart)) {
+      this.informPending[v] = 0; // no VF (or refused at the tunnel, answered there): nothing to wait for
+      return;
+    }
+    this.scheduler.push(depart + this.cost.clientRespTimeoutNs, EventKind.VmInformTimeout, v, gen, 0);
+  }
+
+  private onInformTimeout(v: number, gen: number, nowNs: number): void {
+    if (this.informPending[v] === 0 || this.informGen[v] !== gen) return; // answered meanwhile
+    const c = this.counters.v;
+    if (this.informRetries[v]! >= this.cost.clientMaxRetries) {
+      c[Counter.vmInformInfoAbandoned]!++;
+      this.informPending[v] = 0;
+      return;
+    }
+    this.informRetries[v]!++;
+    c[Counter.vmInformInfoRetries]!++;
+    this.transmitInformInfo(v, nowNs);
   }
 
   // ------------------------------------------------------------------ events
@@ -423,6 +503,9 @@ export class VmAgents implements VfEndpoint {
         this.queryPath(v, e, nowNs);
         return;
       }
+      case EventKind.VmInformTimeout:
+        this.onInformTimeout(v, e, nowNs);
+        return;
       case EventKind.VmQueryRetry:
         c[Counter.vmSaQueryRetries]!++;
         if (this.resolveAddress) this.scheduler.push(nowNs + this.cost.addressResolutionNs, EventKind.VmResolved, v, e, 0);

@@ -1,0 +1,132 @@
+// The figures one scheme's run reports (DESIGN.md "Metrics"): the SM's MADs sent and received by
+// kind (the MMO), fabric MADs, Dom0 forwards, VM cache checks and updates, SA queries, stale
+// entries, reconnection latency, and the engine's own wall time, event rate and memory. One
+// shape for `repath run --json`, `--out` and the library's metrics(), built from the counters
+// (summed across workers) and the HDR histogram (merged across workers).
+import { Counter, COUNTER_NAMES, Counters, type CounterName } from '../metrics/counters.js';
+import type { LatencySummary } from '../metrics/latency-histogram.js';
+
+export interface SmMadsByKind {
+  report: number;
+  reportResp: number;
+  informInfo: number;
+  pathRecord: number;
+  guidInfoRecord: number;
+  trap: number;
+  other: number;
+}
+
+export interface LatencyFigures {
+  /** Microseconds of virtual time. */
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  count: number;
+}
+
+export interface EngineFigures {
+  /** Wall-clock time of the whole scheme run (build, setup, migrations), ms. */
+  wallTimeMs: number;
+  /** Events handled in the migration phase. */
+  events: number;
+  /** Events of the migration phase per wall-clock second of that phase. */
+  eventsPerSecond: number;
+  /** Virtual time of the migration phase (first migration to quiescence), ns. */
+  virtualTimeNs: number;
+  /** Peak resident set size of the process (bytes) when the scheme finished. */
+  peakRssBytes: number;
+  /** Most MAD buffers in flight at once. */
+  peakMadBuffers: number;
+}
+
+export interface SchemeReport {
+  scheme: string;
+  /** MADs the SM/SA sent, by kind (responses count under the request's kind). */
+  smSent: SmMadsByKind & { retries: number; total: number };
+  /** MADs the SM/SA received, by kind. */
+  smReceived: SmMadsByKind & { total: number };
+  fabricMads: number;
+  dom0Forwards: number;
+  vmCacheChecks: number;
+  vmCacheUpdates: number;
+  saQueries: number;
+  staleEntries: number;
+  cacheEntries: number;
+  migrations: number;
+  reconnectionLatencyUs: LatencyFigures;
+  engine: EngineFigures;
+  /** Every counter of the migration phase, by name. */
+  counters: Record<CounterName, number>;
+  /** Every counter of the setup phase (VM creation, subscriptions, path queries). */
+  setupCounters: Record<CounterName, number>;
+}
+
+/** Builds the report of one scheme from its migration-phase counters and latency summary. */
+export function schemeReport(
+  scheme: string,
+  phase: Counters,
+  setup: Counters,
+  latency: LatencySummary,
+  engine: EngineFigures,
+): SchemeReport {
+  const c = phase.v;
+  const g = (n: CounterName): number => c[Counter[n]]!;
+  const smSent = {
+    report: g('smSentReport') + g('smSentReportRetry'),
+    reportResp: 0,
+    informInfo: g('smSentInformInfoResp'),
+    pathRecord: g('smSentPathRecordResp'),
+    guidInfoRecord: g('smSentGuidInfoRecordResp'),
+    trap: g('smSentTrapRepress'),
+    other: g('smSentErrorResp'),
+    retries: g('smSentReportRetry'),
+    total: 0,
+  };
+  smSent.total = smSent.report + smSent.informInfo + smSent.pathRecord + smSent.guidInfoRecord + smSent.trap + smSent.other;
+  const smReceived = {
+    report: 0,
+    reportResp: g('smRecvReportResp'),
+    informInfo: g('smRecvInformInfo'),
+    pathRecord: g('smRecvPathRecord'),
+    guidInfoRecord: g('smRecvGuidInfoRecord'),
+    trap: g('smRecvTrap'),
+    other: g('smRecvOther') + g('smDroppedMalformed'),
+    total: 0,
+  };
+  smReceived.total =
+    smReceived.reportResp + smReceived.informInfo + smReceived.pathRecord + smReceived.guidInfoRecord + smReceived.trap + smReceived.other;
+  return {
+    scheme,
+    smSent,
+    smReceived,
+    fabricMads: g('fabricMads'),
+    dom0Forwards: g('dom0NoticeForwards'),
+    vmCacheChecks: g('vmCacheChecks'),
+    vmCacheUpdates: g('vmCacheUpdates'),
+    saQueries: g('vmSaQueries'),
+    staleEntries: g('staleEntries'),
+    cacheEntries: g('cacheEntries'),
+    migrations: g('migrations'),
+    reconnectionLatencyUs: {
+      p50: latency.p50,
+      p90: latency.p90,
+      p99: latency.p99,
+      p999: latency.p999,
+      max: latency.max,
+      count: latency.count,
+    },
+    engine,
+    counters: phase.toObject(),
+    setupCounters: setup.toObject(),
+  };
+}
+
+/** Counters from a plain Float64Array (as they cross a thread), checked for length. */
+export function countersFrom(values: Float64Array | ArrayLike<number>): Counters {
+  if (values.length !== COUNTER_NAMES.length) {
+    throw new RangeError(`counters length: ${values.length} is not ${COUNTER_NAMES.length}`);
+  }
+  return new Counters(Float64Array.from(values));
+}
