@@ -60,6 +60,20 @@ export const BENCH_SUITES: readonly BenchSuiteEntry[] = [
     module: '../../bench/sweep.bench.js',
     exportName: 'runSweepBench',
   },
+  {
+    name: 'engine-throughput',
+    group: 'engine',
+    description: 'emulated notice deliveries per second, 1 worker against 2 workers in one run',
+    module: '../../bench/engine-throughput.bench.js',
+    exportName: 'runEngineThroughput',
+  },
+  {
+    name: 'loss',
+    group: 'reliability',
+    description: 'every scheme at 1% and 10% MAD loss: convergence and the cost of retries',
+    module: '../../bench/loss.bench.js',
+    exportName: 'runLossBench',
+  },
 ];
 
 /** `--suite` values: every group, and "all" for every group in table order. */
