@@ -102,7 +102,7 @@ test('--suite sweep --quick: points with .hgrm files, three summaries with plots
   );
 });
 
-test('--suite selects default | micro | sweep | all; --list shows them', async (t) => {
+test('--suite selects default | micro | sweep | engine | reliability | all; --list shows them', async (t) => {
   const dir = tempDir(t);
   const command = createBenchCommand(BENCH_SUITES, dir);
   const names = async (suite: string) => {
@@ -113,7 +113,11 @@ test('--suite selects default | micro | sweep | all; --list shows them', async (
   t.deepEqual(await names('default'), ['default/schemes']);
   t.deepEqual(await names('micro'), ['micro/mad-codec', 'micro/tables']);
   t.deepEqual(await names('sweep'), ['sweep/sweep']);
-  t.deepEqual(await names('all'), ['default/schemes', 'micro/mad-codec', 'micro/tables', 'sweep/sweep']);
+  t.deepEqual(await names('engine'), ['engine/engine-throughput']);
+  t.deepEqual(await names('reliability'), ['reliability/loss']);
+  t.deepEqual(await names('all'), [
+    'default/schemes', 'micro/mad-codec', 'micro/tables', 'sweep/sweep', 'engine/engine-throughput', 'reliability/loss',
+  ]);
   const c = capture();
   t.is(await command.run(['--list'], c.io), 0);
   t.is(c.out(), 'default/schemes\tall five schemes on the default storm (1,000 hosts x 16 VMs x 8 peers), counts beside closed forms\n');
