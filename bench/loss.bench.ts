@@ -16,25 +16,8 @@ import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import { defaultCostModel, withOverrides } from '../core/engine/cost-model.js';
 import { ALL_LOSS_KINDS, LossKind } from '../core/fabric/loss-kinds.js';
 import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
-import type { CounterName } from '../core/metrics/counters.js';
+import { smMadsOf } from './closed-forms.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
-
-/** MADs the SM sent or received (DESIGN.md's MMO). */
-const SM_MADS: readonly CounterName[] = [
-  'smSentReport',
-  'smSentReportRetry',
-  'smRecvReportResp',
-  'smRecvInformInfo',
-  'smSentInformInfoResp',
-  'smRecvPathRecord',
-  'smSentPathRecordResp',
-  'smRecvGuidInfoRecord',
-  'smSentGuidInfoRecordResp',
-  'smRecvTrap',
-  'smSentTrapRepress',
-  'smRecvOther',
-  'smSentErrorResp',
-];
 
 export interface LossCase {
   scheme: SchemeName;
@@ -101,7 +84,7 @@ export function runLossCase(scenario: Scenario, scheme: SchemeName, loss: number
     stale,
     entries,
     dropped: c.fabricDropped,
-    smMads: SM_MADS.reduce((s, k) => s + c[k], 0),
+    smMads: smMadsOf(c),
     reportRetries: c.smSentReportRetry,
     dom0Retries: c.dom0RequestRetries + c.dom0InformInfoRetries + c.dom0TrapRetries,
     vmRetries: c.vmSaQueryTimeouts - c.vmSaQueriesAbandoned + c.vmInformInfoRetries + c.vmRequeriesAfterAbandon,
