@@ -107,13 +107,15 @@ export function singleMigrationForm(s: Scenario, scheme: SchemeName, x: number, 
 
 /**
  * True when one migration's notice surely reaches every peer before its RC timeout: the move's
- * downtime plus the SM sending every Report and taking every ReportResp (smServiceNs each, the
- * subscription scan on top) is shorter than RC detection. Outside it, late peers are repaired by
+ * downtime plus the SM's transmit path sending every Report (smServiceNs each, the subscription
+ * scan on top; ReportResps cost it nothing) is shorter than RC detection. Outside it, late peers are repaired by
  * the RC fallback: SA queries and detections legitimately rise above the closed form.
  */
 export function singleMigrationUnsaturated(s: Scenario, scheme: SchemeName, cost: CostModel): boolean {
   const subs = subscribers(s, scheme);
-  const smBusyNs = 2 * subs * cost.smServiceNs + subs * cost.smScanPerSubscriptionNs;
+  // The SM's transmit path sends one Report per subscriber at smServiceNs each after the list
+  // walk; ReportResps are matched by TID without service time (core/sm/subnet-manager.ts).
+  const smBusyNs = subs * cost.smServiceNs + subs * cost.smScanPerSubscriptionNs;
   return cost.migrationDowntimeNs + smBusyNs < rcDetectionNs(cost);
 }
 

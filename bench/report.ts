@@ -9,6 +9,7 @@ import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchResult, PlotRef, TargetCheck } from './bench-result.js';
 import { throughputChart, type TopLevelSpec } from './plots/throughput-chart.js';
+import { reliabilitySection } from './reliability-table.js';
 import { EXIT_USAGE, UsageError, formatFlagHelp, parseArgs, type FlagSpecs } from '../core/cli/args.js';
 
 export const REPORT_COMMAND = 'npm run report';
@@ -350,6 +351,9 @@ export function renderResults(results: readonly LoadedResult[], options: RenderO
     out.push(markdownTable(header, body, [false, false, false, true, false]));
   }
   out.push('');
+
+  // Issue 7 item 7: faults injected, inputs tried, retries spent, updates lost (bench/reliability-table.ts).
+  out.push(...reliabilitySection(results));
 
   out.push('## Suites');
   out.push('');

@@ -1,23 +1,25 @@
 // The addon side of bench/umad-pathrecord.bench.ts, run under the umad2sim
 // shim: the same loop as bench/c/pathrecord_loop.c — SA PathRecord Get to the
 // SM LID, wait for the GetResp with the same TID, repeat, one in flight.
-//   node umad-pathrecord-child.js <round trips> <warm-up> <destination port GUID, hex>
-// Prints one JSON line like the C program's.
+//   node umad-pathrecord-child.js <round trips> <warm-up> <destination port GUID, hex> [receive spin µs]
+// Prints one JSON line like the C program's, plus the port's receive counters.
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ClassVersion, MadView, Method, MgmtClass, PathRecordMask, SA_DATA_OFFSET, SaAttr, maskWithBit } from '../core/mad/index.js';
-import { UmadPort, type ReceivedMad, type SendAddress } from '../native/umad.js';
+import { DEFAULT_RECEIVE_SPIN_US, UmadPort, type ReceivedMad, type SendAddress } from '../native/umad.js';
 
-const [countArg, warmupArg, guidArg] = process.argv.slice(2);
+const [countArg, warmupArg, guidArg, spinArg] = process.argv.slice(2);
 const count = Number(countArg);
 const warmup = Number(warmupArg);
-if (!Number.isInteger(count) || count <= 0 || !Number.isInteger(warmup) || warmup < 0 || guidArg === undefined) {
-  process.stderr.write('usage: umad-pathrecord-child.js <round trips> <warm-up> <destination port GUID>\n');
+const spinUs = spinArg === undefined ? DEFAULT_RECEIVE_SPIN_US : Number(spinArg);
+if (!Number.isInteger(count) || count <= 0 || !Number.isInteger(warmup) || warmup < 0 || guidArg === undefined
+  || !Number.isInteger(spinUs) || spinUs < 0) {
+  process.stderr.write('usage: umad-pathrecord-child.js <round trips> <warm-up> <destination port GUID> [receive spin µs]\n');
   process.exit(2);
 }
 const guidDigits = guidArg.replace(/^0x/, '').padStart(16, '0');
 
-const port = UmadPort.open();
+const port = UmadPort.open({ receiveSpinUs: spinUs });
 const own = port.info();
 const request = new MadView().wrapForWrite(new Uint8Array(256));
 request.initSa(Method.Get, SaAttr.PathRecord, 0, 0);
@@ -47,6 +49,7 @@ function finish(): void {
   const sorted = latencies.slice().sort();
   writeSync(1, `${JSON.stringify({
     roundTrips: count, seconds, p50Us: sorted[count >> 1]!, p99Us: sorted[Math.floor((count * 99) / 100)]!, dlid: lastDlid,
+    receive: port.stats(),
   })}\n`);
   port.close();
 }

@@ -1,16 +1,20 @@
 // PathRecord round trips per second through the libibumad addon against a
 // small C program over libibumad doing the same loop (bench/c/pathrecord_loop.c,
 // compiled here with cc), side by side against one ibsim + OpenSM fabric.
-// Both run as clients at the same HCA under the umad2sim shim, one at a time,
-// in alternating rounds so drift on a busy machine hits both alike; each
-// side's figure is its median round. Writes results/native/umad-pathrecord.json.
+// All run as clients at the same HCA under the umad2sim shim, one at a time,
+// in rounds whose order rotates so drift on a busy machine hits every side
+// alike; each side's figure is its median round. The addon runs twice: as
+// shipped (its receive thread spins briefly after traffic, DEFAULT_RECEIVE_SPIN_US)
+// and with the spin off (the thread sleeps in umad_poll, as the C loop sleeps in
+// umad_recv), so the table shows what the spin buys.
+// Writes results/native/umad-pathrecord.json.
 //   node dist/bench/umad-pathrecord.bench.js [round trips per round] [rounds]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
-import { nativeUnavailableReason } from '../native/umad.js';
+import { DEFAULT_RECEIVE_SPIN_US, nativeUnavailableReason, type UmadReceiveStats } from '../native/umad.js';
 import { ibsimUnavailableReason, OpenSmFabric } from '../test/support/opensm-ibsim.js';
 
 interface LoopResult {
@@ -19,6 +23,15 @@ interface LoopResult {
   p50Us: number;
   p99Us: number;
   dlid: number;
+  /** The addon's receive counters (absent for C). */
+  receive?: UmadReceiveStats;
+}
+
+interface Side {
+  name: string;
+  command: string;
+  args: string[];
+  results: LoopResult[];
 }
 
 const CLIENT_HOST = 'Hca1';
@@ -57,8 +70,10 @@ async function runLoop(fabric: OpenSmFabric, command: string, args: string[]): P
 }
 
 async function main(): Promise<void> {
-  const roundTrips = positiveInt(process.argv[2], 10_000, 'round trips per round');
-  const rounds = positiveInt(process.argv[3], 5, 'rounds');
+  // Many short rounds rather than a few long ones: on a shared machine a burst of other work
+  // spoils a round, and the median over 15 rotating rounds leaves such rounds out.
+  const roundTrips = positiveInt(process.argv[2], 4000, 'round trips per round');
+  const rounds = positiveInt(process.argv[3], 15, 'rounds');
   const warmup = Math.min(1000, roundTrips);
   const reason = nativeUnavailableReason() ?? ibsimUnavailableReason()
     ?? (spawnSync('cc', ['--version']).status === 0 ? null : 'no C compiler (cc)');
@@ -79,32 +94,62 @@ async function main(): Promise<void> {
     if (guid === undefined || !Number.isInteger(lid)) throw new Error(`smpquery at ${TARGET_HOST}: ${target.stdout}${target.stderr}`);
 
     const loopArgs = [String(roundTrips), String(warmup), guid];
-    const c: LoopResult[] = [];
-    const addon: LoopResult[] = [];
+    const c: Side = { name: 'C over libibumad (bench/c/pathrecord_loop.c)', command: binary, args: loopArgs, results: [] };
+    const addon: Side = {
+      name: `node addon (native/umad.ts), receive spin ${DEFAULT_RECEIVE_SPIN_US} us`,
+      command: process.execPath,
+      args: [ADDON_CHILD, ...loopArgs, String(DEFAULT_RECEIVE_SPIN_US)],
+      results: [],
+    };
+    const noSpin: Side = {
+      name: 'node addon, receive spin off (thread sleeps in umad_poll)',
+      command: process.execPath,
+      args: [ADDON_CHILD, ...loopArgs, '0'],
+      results: [],
+    };
+    const sides = [c, addon, noSpin];
     for (let r = 0; r < rounds; r++) {
-      c.push(await runLoop(fabric, binary, loopArgs));
-      addon.push(await runLoop(fabric, process.execPath, [ADDON_CHILD, ...loopArgs]));
+      for (let k = 0; k < sides.length; k++) {
+        const side = sides[(r + k) % sides.length]!;
+        side.results.push(await runLoop(fabric, side.command, side.args));
+      }
     }
-    for (const result of [...c, ...addon]) {
+    for (const result of sides.flatMap((side) => side.results)) {
       if (result.dlid !== lid) throw new Error(`PathRecord to ${TARGET_HOST} answered DLID ${result.dlid}, expected ${lid}`);
     }
 
-    const summarize = (name: string, results: LoopResult[]): Record<string, string | number> => ({
-      implementation: name,
-      roundTripsPerSec: Math.round(median(results.map((x) => x.roundTrips / x.seconds))),
-      p50Us: Number(median(results.map((x) => x.p50Us)).toFixed(1)),
-      p99Us: Number(median(results.map((x) => x.p99Us)).toFixed(1)),
-      roundTripsPerRound: roundTrips,
-      rounds,
-    });
-    const cRow = summarize('C over libibumad (bench/c/pathrecord_loop.c)', c);
-    const addonRow = summarize('node addon (native/umad.ts)', addon);
+    const rate = (x: LoopResult): number => x.roundTrips / x.seconds;
+    const summarize = (side: Side): Record<string, string | number> => {
+      const received = side.results.reduce((sum, x) => sum + (x.receive?.received ?? 0), 0);
+      const spinning = side.results.reduce((sum, x) => sum + (x.receive?.caughtSpinning ?? 0), 0);
+      const backoffs = side.results.reduce((sum, x) => sum + (x.receive?.spinBackoffs ?? 0), 0);
+      return {
+        implementation: side.name,
+        roundTripsPerSec: Math.round(median(side.results.map(rate))),
+        p50Us: Number(median(side.results.map((x) => x.p50Us)).toFixed(1)),
+        p99Us: Number(median(side.results.map((x) => x.p99Us)).toFixed(1)),
+        // Share of responses a running (spinning) receive thread found; '-' for C, which has no such thread.
+        caughtSpinning: received === 0 ? '-' : Number((spinning / received).toFixed(3)),
+        // Spins given up (summed over rounds) because the thread lost its core mid-spin.
+        spinBackoffs: received === 0 ? '-' : backoffs,
+        roundTripsPerRound: roundTrips,
+        rounds,
+      };
+    };
+    const [cRow, addonRow, noSpinRow] = sides.map(summarize) as [Record<string, string | number>, Record<string, string | number>, Record<string, string | number>];
     const ratio = Number(((addonRow.roundTripsPerSec as number) / (cRow.roundTripsPerSec as number)).toFixed(3));
+    const noSpinRatio = Number(((noSpinRow.roundTripsPerSec as number) / (cRow.roundTripsPerSec as number)).toFixed(3));
+    // Each round runs the three sides back to back: their per-round ratios pair runs that saw the same load.
+    const pairedRatios = (side: Side): number[] => side.results.map((x, r) => rate(x) / rate(c.results[r]!));
+    const paired = (side: Side): string => {
+      const ratios = pairedRatios(side);
+      return `${ratios.map((x) => x.toFixed(3)).join(', ')} (median ${median(ratios).toFixed(3)})`;
+    };
     const result: BenchResult = {
       suite: 'umad-pathrecord',
       title: 'SA PathRecord Get round trips to OpenSM on ibsim: libibumad addon vs C',
       command: `node dist/bench/umad-pathrecord.bench.js ${roundTrips} ${rounds}`,
-      rows: [cRow, addonRow],
+      rows: [cRow, addonRow, noSpinRow],
       targets: [{
         name: 'addon PathRecord round trips/s as a fraction of C',
         target: `>= ${TARGET_RATIO}`,
@@ -112,17 +157,21 @@ async function main(): Promise<void> {
         met: ratio >= TARGET_RATIO,
       }],
       notes: [
-        `One request in flight; ${warmup} warm-up round trips per run; ${rounds} alternating rounds per side, median round reported.`,
+        `One request in flight; ${warmup} warm-up round trips per run; ${rounds} rounds, each running every side once in rotating order; median round reported.`,
+        'Same loop on every side: PathRecord Get (DGID, SGID) to the SM LID with the same MAD bytes, timeout 1000 ms and 3 retries, next request sent when the GetResp with the same TID has arrived.',
+        `The addon's receive thread hands MADs to the event loop through a libuv async handle, woken once per batch after the thread has released the batch lock (so the woken loop never blocks on it). As shipped it keeps polling without sleeping for ${DEFAULT_RECEIVE_SPIN_US} us after the last MAD or request (yielding the core to any other runnable thread, and sleeping for 100 ms whenever it finds it lost its core mid-spin: spinBackoffs), so a response finds it running and the event loop's wake-up is the only one on the path, as the C loop's own wake-up in umad_recv is; with the spin off each response wakes two threads. caughtSpinning: share of responses found by a running thread.`,
+        `addon with spin off / C = ${noSpinRatio}.`,
         `Both clients attach at ${CLIENT_HOST} and query the path to ${TARGET_HOST} (DLID ${lid}) from OpenSM ${fabric.opensmVersion}; every answer's DLID was checked.`,
         'Through ibsim each round trip crosses the simulator process twice and OpenSM once, so both sides are bounded by the simulator; the ratio, not the absolute rate, is the figure of merit.',
-        `C rounds (round trips/s): ${c.map((x) => Math.round(x.roundTrips / x.seconds)).join(', ')}; addon rounds: ${addon.map((x) => Math.round(x.roundTrips / x.seconds)).join(', ')}.`,
+        `Rounds (round trips/s): C ${c.results.map((x) => Math.round(rate(x))).join(', ')}; addon ${addon.results.map((x) => Math.round(rate(x))).join(', ')}; addon spin off ${noSpin.results.map((x) => Math.round(rate(x))).join(', ')}.`,
+        `Per-round ratios to C (runs that saw the same load): addon ${paired(addon)}; addon spin off ${paired(noSpin)}.`,
       ],
       machine: machineFacts(),
       generatedAt: new Date().toISOString(),
     };
     console.log(`wrote ${writeBenchResult(RESULT_PATH, result)}`);
     console.table(result.rows);
-    console.log(`addon / C = ${ratio} (target >= ${TARGET_RATIO})`);
+    console.log(`addon / C = ${ratio} (target >= ${TARGET_RATIO}); addon with receive spin off / C = ${noSpinRatio}`);
   } finally {
     await fabric.stop();
   }

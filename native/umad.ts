@@ -39,16 +39,38 @@ export interface RawUmadPort {
     sl: number, pkeyIndex: number, timeoutMs: number, retries: number,
   ): void;
   close(): void;
+  stats(): UmadReceiveStats;
   ref(): void;
   unref(): void;
   /** The batch buffer received MADs are copied into; null once closed. */
   readonly batch: ArrayBuffer | null;
 }
 
+/** How received MADs reached the addon's receive thread and JavaScript (counters since open). */
+export interface UmadReceiveStats {
+  /** The spin window the port was opened with, in microseconds (0: the thread always sleeps). */
+  receiveSpinUs: number;
+  /** MADs the receive thread took from the port. */
+  received: number;
+  /** ...of which a spinning (not sleeping) receive thread found: no thread wake-up was needed to see them. */
+  caughtSpinning: number;
+  /** ...of which were found after umad_poll had slept and was woken. */
+  afterSleep: number;
+  /** Event-loop wake-ups the thread requested: one per batch of MADs handed to JavaScript. */
+  handoffs: number;
+  /**
+   * Times the thread stopped spinning because it had lost its core mid-spin (another thread
+   * wanted it): it then sleeps in umad_poll for 100 ms, where an arriving MAD wakes it at once,
+   * instead of waiting, runnable, for the scheduler to come back to it.
+   */
+  spinBackoffs: number;
+}
+
 /** The addon module as loaded. */
 export interface UmadBinding {
   UmadPort: new (
     caName: string | null, portNum: number, onBatch: (count: number) => void, batchSlots?: number,
+    receiveSpinUs?: number,
   ) => RawUmadPort;
   /** CA names from umad_get_ca_device_list, sorted; [] when there is no HCA. */
   listCas(): string[];
@@ -152,7 +174,23 @@ export interface UmadOpenOptions {
   portNum?: number;
   /** Received MADs handed to JavaScript per call (default 64). */
   batchSlots?: number;
+  /**
+   * How long (µs) the receive thread keeps polling without sleeping after the last MAD it received
+   * or the last request sent (default DEFAULT_RECEIVE_SPIN_US; 0: always sleep in umad_poll).
+   * In an exchange the answer then finds the thread running, and the hand-off to JavaScript costs
+   * one thread wake-up (the event loop's) instead of two. The cost is one core busy for at most
+   * this long after traffic stops; the thread yields to any other runnable thread, and when it
+   * finds it lost its core mid-spin it stops spinning for 100 ms (stats().spinBackoffs).
+   */
+  receiveSpinUs?: number;
 }
+
+/**
+ * The default spin window: longer than an SA round trip to OpenSM through ibsim (p99 about
+ * 150-250 µs on a 2-core machine) so that a back-to-back exchange never lets the thread sleep,
+ * short enough that an idle port stops using the core within a fraction of a millisecond.
+ */
+export const DEFAULT_RECEIVE_SPIN_US = 250;
 
 export interface AgentSpec {
   mgmtClass: number;
@@ -197,6 +235,7 @@ export class UmadPort {
   private constructor(binding: UmadBinding, options: UmadOpenOptions) {
     this.raw = new binding.UmadPort(
       options.caName ?? null, options.portNum ?? 0, (count) => this.deliver(count), options.batchSlots,
+      options.receiveSpinUs ?? DEFAULT_RECEIVE_SPIN_US,
     );
     const batch = this.raw.batch;
     if (batch === null) throw new Error('libibumad addon: port opened without a batch buffer');
@@ -264,6 +303,11 @@ export class UmadPort {
     if (this.isClosed) return;
     this.isClosed = true;
     this.raw.close();
+  }
+
+  /** How received MADs reached the receive thread and JavaScript (counters since open; still readable after close). */
+  stats(): UmadReceiveStats {
+    return this.raw.stats();
   }
 
   /** Whether an open port keeps the process alive (default: it does). */

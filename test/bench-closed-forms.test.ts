@@ -102,8 +102,8 @@ test('a doctored count is a failed check that names the count, the formula and b
 
 test('the saturation regime: a slow SM lets the RC timeout win, and SA queries become a bound', (t) => {
   const s = generateScenario({ ...small, migrationPattern: 'single' });
-  // 30 VMs subscribed per-vguid: 2 x 30 x 10 ms = 600 ms of SM work, past the 470 ms RC detection.
-  const slow = withOverrides(defaultCostModel(), { smServiceNs: 10_000_000 });
+  // 30 VMs subscribed per-vguid: 30 Reports x 20 ms = 600 ms on the SM's transmit path, past the 470 ms RC detection.
+  const slow = withOverrides(defaultCostModel(), { smServiceNs: 20_000_000 });
   t.false(singleMigrationUnsaturated(s, 'per-vguid', slow));
   t.true(singleMigrationUnsaturated(s, 'per-vguid', defaultCostModel()));
   const r = runScheme(s, 'per-vguid', { cost: slow, setup: 'direct' });

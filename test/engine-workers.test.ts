@@ -1,6 +1,9 @@
 // The engine's worker runs: every scheme of several scenarios gives identical counters and
 // byte-identical latency histograms (.hgrm) on this thread and on 1, 2 and 4 Piscina workers,
 // equal to the one-thread runSingleThread; outcomes merge (counters summed, histograms merged).
+// With workers >= 1 every scheme but per-vguid is sharded (its VMs across the workers; VMs query
+// the SA mid-run in static-no-signal, dynamic and in 'uniform storm' under per-pf);
+// test/engine-shard.test.ts checks that they really ran sharded.
 import test from 'ava';
 import { generateScenario } from '../core/scenario/generator.js';
 import { SCHEMES, type Scenario } from '../core/scenario/scenario.js';

@@ -17,25 +17,17 @@ import { nativeUnavailableReason } from '../native/umad.js';
 import { readMadTrace } from '../core/trace/erf-pcap.js';
 import { OpenSmFabric, ibsimUnavailableReason } from './support/opensm-ibsim.js';
 import { RepathProcess, waitFor, type Reply } from './support/repath-process.js';
+import { DOM0_HOSTS, SERVICE_HOST, planGuid, smDlid, type VmPlan } from './support/interop-plan.js';
 
 const tsharkMissing = spawnSync('tshark', ['--version']).status !== 0;
 const skipReason = nativeUnavailableReason() ?? ibsimUnavailableReason() ?? (tsharkMissing ? 'tshark not installed (apt-get install tshark)' : null);
 const interop = skipReason === null ? test.serial : test.serial.skip;
 const note = skipReason === null ? '' : ` (skipped: ${skipReason})`;
 
-const SERVICE_HOST = 'Hca1';
-const DOM0_HOSTS = ['Hca2', 'Hca3', 'Hca4'] as const;
-
-interface VmPlan {
-  name: string;
-  host: number;
-  guid: string;
-  peers: string[];
-}
 
 /** Four VMs over three hypervisors; vm "a1" migrates from the first to the third. */
 function plan(tag: number): VmPlan[] {
-  const g = (n: number): string => `0x0002c903${tag.toString(16).padStart(2, '0')}0000${n.toString(16).padStart(2, '0')}`;
+  const g = (n: number): string => planGuid(tag, n);
   return [
     { name: 'a1', host: 0, guid: g(1), peers: ['b1', 'c1'] },
     { name: 'a2', host: 0, guid: g(2), peers: ['c1'] },
@@ -46,20 +38,7 @@ function plan(tag: number): VmPlan[] {
 const MIGRATING = 'a1';
 const MIGRATION_DEST = 2;
 
-function gidOf(guid: string): string {
-  const hex = guid.slice(2).padStart(16, '0');
-  return `fe80:0000:0000:0000:${hex.slice(0, 4)}:${hex.slice(4, 8)}:${hex.slice(8, 12)}:${hex.slice(12, 16)}`;
-}
 
-/** The DLID OpenSM's SA answers for a PathRecord to `guid` now (saquery, a fresh query). */
-async function smDlid(fabric: OpenSmFabric, guid: string): Promise<number> {
-  const r = await fabric.runTool(SERVICE_HOST, fabric.tools.saquery, ['-p', '--dgid', gidOf(guid)]);
-  if (r.code !== 0) throw new Error(`saquery -p --dgid ${gidOf(guid)}: exit ${r.code}: ${r.stderr}`);
-  // The reply is cut to its first MAD (ibsim has no RMPP): take the first record's DLID.
-  const m = /dlid\.+(\d+)/.exec(r.stdout);
-  if (m === null) throw new Error(`saquery -p --dgid ${gidOf(guid)}: no record: ${r.stdout}`);
-  return Number(m[1]);
-}
 
 type Counts = Record<string, number>;
 

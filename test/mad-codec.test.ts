@@ -28,6 +28,8 @@ import {
   GidView,
   BytesRef,
   InformInfoView,
+  NoticeView,
+  SMP_DATA_OFFSET,
   saAttributeOffset,
   DEFAULT_SUBNET_PREFIX_HIGH,
   type MadJson,
@@ -618,4 +620,66 @@ test('wrapSlot: MADs in place in a ring of slots, reads and writes at the slot, 
   t.is(resp.method, Method.ReportResp);
   const copy = new MadView().wrapSlotForWrite(ring, 6 * 256).copyFrom(new MadView().wrapSlot(ring, 2 * 256));
   t.is(copy.notice.newLid, 102);
+});
+
+test('views follow the bound buffer: ring slots, lone arrays, the scratch of a short MAD, and back', (t) => {
+  // Every view reads through a per-offset window of its BytesRef; a new buffer must reach all of them
+  // (header, attribute views, nested GID views, the producer-type window one byte into the Notice).
+  const fill = (m: MadView, i: number): void => {
+    m.initSa(Method.Report, SaAttr.Notice, 0x10 + i, 0x20 + i);
+    const n = m.notice;
+    n.isGeneric = 1;
+    n.producerType = ProducerType.ClassManager + i;
+    n.trapNumber = TrapNumber.RePath;
+    n.issuerLid = 0x100 + i;
+    n.newLid = 0x200 + i;
+    n.oldLid = 0x300 + i;
+    n.vgid.set(0xfe800000, i, 0x0002c903, 0xab000000 + i);
+    n.issuerGid.set(0xfe800000, 0, 0x0002c903, 0xcd000000 + i);
+  };
+  const ringA = new Uint8Array(new SharedArrayBuffer(4 * 256 + 16), 16, 4 * 256);
+  const ringB = new Uint8Array(new ArrayBuffer(3 * 256));
+  const lone = new Uint8Array(256);
+  const w = new MadView();
+  for (let i = 0; i < 4; i++) fill(w.wrapSlotForWrite(ringA, i * 256), i);
+  for (let i = 0; i < 3; i++) fill(w.wrapSlotForWrite(ringB, i * 256), 10 + i);
+  fill(w.wrapForWrite(lone), 20);
+  const short = lone.slice(0, 140); // ends after the Notice's IssuerGID: the scratch pads it
+  const expect = (v: MadView, i: number, where: string): void => {
+    const n = v.notice;
+    t.deepEqual(
+      [v.tidHigh, v.tidLow, v.method, v.attributeId, n.isGeneric, n.producerType, n.trapNumber, n.issuerLid, n.newLid, n.oldLid],
+      [0x10 + i, 0x20 + i, Method.Report, SaAttr.Notice, 1, ProducerType.ClassManager + i, TrapNumber.RePath, 0x100 + i, 0x200 + i, 0x300 + i],
+      where,
+    );
+    t.deepEqual([n.vgid.prefixLow, n.vgid.guidHigh, n.vgid.guidLow, n.issuerGid.guidLow], [i, 0x0002c903, 0xab000000 + i, 0xcd000000 + i], where);
+  };
+  const v = new MadView();
+  const steps: Array<[string, () => MadView, number]> = [
+    ['ring A slot 2', () => v.wrapSlot(ringA, 512), 2],
+    ['ring B slot 1', () => v.wrapSlot(ringB, 256), 11],
+    ['lone array', () => v.wrap(lone), 20],
+    ['short MAD (scratch)', () => v.wrap(short), 20],
+    ['ring A slot 0', () => v.wrapSlot(ringA, 0), 0],
+    ['ring B slot 2 as its own subarray', () => v.wrap(ringB.subarray(512, 768)), 12],
+    ['ring A slot 3', () => v.wrapSlot(ringA, 768), 3],
+  ];
+  for (const [where, bind, i] of steps) expect(bind(), i, where);
+  // Writes through a view land in the buffer bound now, not in one bound before.
+  v.wrapSlot(ringB, 0).notice.newLid = 0x4242;
+  t.is(ringB[56 + 10], 0x42);
+  t.is(ringA[56 + 10], 0x02);
+  // A view built on its own BytesRef at another offset (an SMP trap's Notice at 64) follows rebinding too.
+  const ref = new BytesRef(new Uint8Array(256));
+  const smpNotice = new NoticeView(ref, SMP_DATA_OFFSET);
+  const traps = [new Uint8Array(256), new Uint8Array(new SharedArrayBuffer(512)).subarray(256)];
+  traps.forEach((b, i) => {
+    b[SMP_DATA_OFFSET] = 0x80 | NoticeType.Info;
+    b[SMP_DATA_OFFSET + 3] = 2 + i; // ProducerType low byte
+    b[SMP_DATA_OFFSET + 5] = 64 + i; // TrapNumber low byte
+  });
+  for (const [i, b] of [...traps.entries(), ...traps.entries()]) {
+    ref.bind(b);
+    t.deepEqual([smpNotice.isGeneric, smpNotice.producerType, smpNotice.trapNumber], [1, 2 + i, 64 + i]);
+  }
 });

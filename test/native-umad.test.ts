@@ -4,7 +4,8 @@
 // same fabric. Skipped, with the reason in the title, when the addon is not
 // built or ibsim/OpenSM are not installed.
 import test from 'ava';
-import { listCas, nativeUnavailableReason, UmadPort, type UmadError } from '../native/umad.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { listCas, nativeUnavailableReason, UmadPort, type UmadError, type UmadReceiveStats } from '../native/umad.js';
 import { ibsimUnavailableReason, OpenSmFabric, SM_NODE } from './support/opensm-ibsim.js';
 import { UmadChild } from './support/umad-client.js';
 
@@ -67,6 +68,12 @@ nativeTest(`argument errors name the field and the value${skipNote(nativeReason)
   const error = t.throws(() => UmadPort.open({ portNum: 99 })) as UmadError;
   t.regex(error.message, /portNum: 99 is not an integer in \[0, 9\]/);
   t.is(error.code, 'EINVAL');
+  // Checked before any device is touched, so these need no HCA either.
+  const long = t.throws(() => UmadPort.open({ receiveSpinUs: 200_000 })) as UmadError;
+  t.regex(long.message, /receiveSpinUs: 200000 is not an integer in \[0, 100000\]/);
+  t.is(long.code, 'EINVAL');
+  const negative = t.throws(() => UmadPort.open({ receiveSpinUs: -1 })) as UmadError;
+  t.regex(negative.message, /receiveSpinUs: -1 is not an integer/);
 });
 
 fabricTest(`a port opened at Hca1 reports the LID, SM LID and port GUID the SMA reports${skipNote(fabricReason)}`, async (t) => {
@@ -166,4 +173,103 @@ fabricTest(`on the IsSM path OpenSM's Reports of traps 65 and 64 arrive when a l
   t.is(quirk.unhandled, 0);
   await child.next('closed');
   t.is(await child.exited, 0);
+});
+
+/** What bench/umad-pathrecord-child.js prints: the benchmark's own loop, run here with a small count. */
+interface PathRecordLoop {
+  roundTrips: number;
+  dlid: number;
+  receive: UmadReceiveStats;
+}
+
+const LOOP_CHILD = fileURLToPath(new URL('../bench/umad-pathrecord-child.js', import.meta.url));
+
+async function pathRecordLoop(f: OpenSmFabric, host: string, roundTrips: number, dguid: string, spinUs: number): Promise<PathRecordLoop> {
+  const child = f.spawnClient(host, process.execPath, [LOOP_CHILD, String(roundTrips), '0', dguid, String(spinUs)]);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`PathRecord loop (spin ${spinUs} us) exited ${code}: ${err}${out}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as PathRecordLoop;
+}
+
+fabricTest(`back-to-back PathRecord Gets get the same answers with the receive thread's spin on and off; its counters say how each response reached it${skipNote(fabricReason)}`, async (t) => {
+  const f = fabric!;
+  const target = await portFacts(f, 'Hca3');
+  const count = 300;
+  // Spin off: every response wakes the sleeping receive thread, and each is one hand-off to JavaScript.
+  const asleep = await pathRecordLoop(f, 'Hca1', count, target.portGuid, 0);
+  t.is(asleep.dlid, target.lid);
+  t.deepEqual(asleep.receive, { receiveSpinUs: 0, received: count, caughtSpinning: 0, afterSleep: count, handoffs: count, spinBackoffs: 0 });
+
+  // The widest window (100 ms): after the first response the thread stays up between round trips,
+  // so responses are found by a running thread, unless it loses its core mid-spin (a busy machine)
+  // and backs off to sleeping. One request in flight: still one hand-off per MAD.
+  const spinning = await pathRecordLoop(f, 'Hca1', count, target.portGuid, 100_000);
+  t.is(spinning.dlid, target.lid);
+  const r = spinning.receive;
+  t.is(r.receiveSpinUs, 100_000);
+  t.is(r.received, count);
+  t.is(r.caughtSpinning + r.afterSleep, count);
+  t.true(r.caughtSpinning + r.spinBackoffs >= 1, `caughtSpinning ${r.caughtSpinning} of ${count}, spinBackoffs ${r.spinBackoffs}`);
+  t.is(r.handoffs, count);
+});
+
+// A port's life ends in three ways besides close(): a handler closes it, the process exits with it
+// open, or the worker thread that opened it is terminated. Each must end without a hang or an abort
+// (Node waits for the addon's async handle to close before it tears the loop down).
+const UMAD_URL = pathToFileURL(fileURLToPath(new URL('../native/umad.js', import.meta.url))).href;
+// CommonJS (node -e, and an eval worker), loading the ESM wrapper with import().
+const LIFE_SCRIPT = `
+const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+const mode = isMainThread ? process.argv[1] : workerData;
+const say = (line) => (isMainThread ? console.log(line) : parentPort.postMessage(line));
+if (mode === 'worker') {
+  const w = new Worker(process.execArgv[process.execArgv.indexOf('-e') + 1], { eval: true, workerData: 'in-worker' });
+  w.on('message', (line) => { console.log(line); void w.terminate(); });
+  w.on('exit', (code) => console.log('worker exit ' + code));
+} else {
+  import(${JSON.stringify(UMAD_URL)}).then(({ UmadPort }) => {
+    const port = UmadPort.open();
+    const own = port.info();
+    const mad = new Uint8Array(256);
+    // SA PathRecord Get (base version 1, class 3, version 2, method 1), TID low 9, attribute 0x35.
+    mad.set([1, 3, 2, 1], 0); mad[15] = 9; mad[17] = 0x35;
+    const agent = port.register({ mgmtClass: 3, classVersion: 2 }, (m) => {
+      say('answer method ' + m.bytes[3] + ' tid ' + m.bytes[15]);
+      if (mode === 'close-in-handler') { port.close(); say('closed, received ' + port.stats().received); }
+      if (mode === 'exit-open') process.exit(7);
+    });
+    port.send(agent, mad, { dlid: own.smLid, timeoutMs: 1000, retries: 1 });
+  });
+}
+`;
+
+async function lifeChild(f: OpenSmFabric, mode: string): Promise<{ code: number | null; lines: string[] }> {
+  const child = f.spawnClient('Hca2', process.execPath, ['-e', LIFE_SCRIPT, mode]);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (err !== '') throw new Error(`life child (${mode}) wrote to stderr: ${err}`);
+  return { code, lines: out.trim().split('\n') };
+}
+
+fabricTest(`a port closed by its handler, left open at process.exit, or open in a terminated worker ends cleanly${skipNote(fabricReason)}`, async (t) => {
+  const f = fabric!;
+  const answer = 'answer method 129 tid 9'; // GetResp to our TID
+  t.deepEqual(await lifeChild(f, 'close-in-handler'), { code: 0, lines: [answer, 'closed, received 1'] });
+  t.deepEqual(await lifeChild(f, 'exit-open'), { code: 7, lines: [answer] });
+  t.deepEqual(await lifeChild(f, 'worker'), { code: 0, lines: [answer, 'worker exit 1'] });
 });

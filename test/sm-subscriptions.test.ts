@@ -93,7 +93,8 @@ const blackHole: MadSink = { receive() {} };
 
 test('unanswered Reports are re-sent reportMaxRetries times, then abandoned; all counted', (t) => {
   const s = handScenario({ hosts: 3, vmsPerHost: 2 });
-  const cost = withOverrides(defaultCostModel(), { reportMaxRetries: 2, reportRespTimeoutNs: 1e6 });
+  // No re-drive rounds: this is the give-up path itself (re-drives: test/sm-queueing.test.ts).
+  const cost = withOverrides(defaultCostModel(), { reportMaxRetries: 2, reportRespTimeoutNs: 1e6, reportRedriveRounds: 0 });
   const sub = new EmulatedSubnet(s, 'per-pf', { cost });
   sub.setup('mads');
   sub.fabric.bind(sub.lids.hostLid[1]!, SinkRole.Host, blackHole);

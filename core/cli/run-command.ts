@@ -37,7 +37,7 @@ const RUN_FLAGS = {
   'migration-window-ms': { type: 'number', description: 'migrations are spread over this many ms of virtual time [default: 100]' },
   scheme: { type: 'string', valueName: 'NAME[,NAME...]|all', description: `signalling schemes: ${SCHEMES.join(', ')}, or all`, default: 'all' },
   seed: { type: 'nonNegativeInteger', description: 'PRNG seed of the scenario (and of MAD loss) [default: 1]' },
-  workers: { type: 'nonNegativeInteger', description: 'worker threads running schemes side by side; 0 = this thread', default: 1 },
+  workers: { type: 'nonNegativeInteger', description: 'worker threads: a run splits its VMs across them (per-vguid runs whole, side by side); 0 = this thread', default: 1 },
   topology: { type: 'string', valueName: 'fat-tree|FILE', description: 'a fat tree sized to the hosts, or an ibnetdiscover/ibsim net file', default: 'fat-tree' },
   radix: { type: 'positiveInteger', description: 'switch radix of the generated fat tree [default: 36]' },
   'lid-space': { type: 'choice', choices: LID_SPACE_RULES, description: 'strict: hosts, switches and SM fit the unicast LIDs; hosts-only: hosts alone (full-subnet runs)' },
@@ -74,8 +74,9 @@ options:
 ${formatFlagHelp(RUN_FLAGS)}
 
 cost parameters: ${Object.keys(COST_PARAMETERS).join(', ')}
-Schemes run side by side on --workers threads; every scheme's figures are the same for any
-worker count and seed. Bad flags print one line on stderr and exit with code 2.
+With --workers N, a run keeps the SM, fabric and Dom0s on this thread and splits its VMs across
+N shard threads (per-vguid runs whole, one scheme per thread, side by side).
+Every scheme's figures are the same for any worker count and seed. Bad flags print one line on stderr and exit with code 2.
 `;
 }
 

@@ -7,8 +7,9 @@ import { Method } from '../mad/constants.js';
 import { Counters } from '../metrics/counters.js';
 import { ReportScope } from '../sm/subnet-manager.js';
 import { SignallingService, guidHex } from '../service/signalling-service.js';
+import { ServiceStore, ServiceStoreError } from '../service/service-store.js';
 import { NativeProcess, controlLoop, nativeCostModel } from '../native-transport/native-process.js';
-import { formatFlagHelp, parseArgs, type FlagSpecs } from './args.js';
+import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args.js';
 import type { CliIo, Command } from './command.js';
 
 const flags = {
@@ -20,6 +21,8 @@ const flags = {
   slots: { type: 'positiveInteger', default: 32, valueName: 'N', description: 'alias GUID indices per port tracked (beyond index 0)' },
   'trap-expiry-ms': { type: 'nonNegativeInteger', valueName: 'MS', description: 'send UnPath (trap 68) for an alias deleted and not set again within MS ms (default: never, as the patent keeps parked records)' },
   pcap: { type: 'string', valueName: 'FILE', description: 'write every MAD sent and received to FILE (ERF pcap, for tshark/Wireshark) on flush and exit' },
+  db: { type: 'string', valueName: 'FILE', description: 'keep host ports, alias GUIDs, the trap table, subscriptions and unanswered notices in the SQLite database FILE (WAL mode; created if missing, loaded if present). Default: nothing persists' },
+  'db-sync': { type: 'choice', choices: ['full', 'normal'], default: 'full', description: 'with --db: fsync every commit before the acknowledgement leaves (full), or only at WAL checkpoints (normal: survives a crash of the process, not of the machine)' },
   'json-log': { type: 'boolean', description: 'log hosts, alias moves and refusals as JSON lines on stderr' },
   daemon: { type: 'boolean', description: 'ignore stdin (run until SIGTERM/SIGINT; SIGUSR2 prints the stats line on stdout)' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -39,33 +42,67 @@ Prints one JSON line when ready; then reads control lines on stdin:
   quit    stop (also on end of stdin, SIGTERM, SIGINT)
 SIGUSR2 prints the stats line at any time; with --daemon stdin is not read at all.
 
+With --db FILE the service is restartable: every change (host port learnt, alias GUID set or
+deleted, record parked or unparked, subscription made or removed, RePath/UnPath notice) is
+committed to FILE before the MAD that acknowledges it is sent, and a start on an existing FILE
+loads it, so a migration whose Delete was acknowledged before a crash is still detected by the
+Set after the restart. Notices whose Reports were not all answered are reported again on start.
+A file that is not a repath service database (or is corrupt) stops the service with one line.
+
 options:
 ${formatFlagHelp(flags)}`,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { flags: f } = parseArgs(argv, flags);
     const log = f['json-log'] ? (event: Record<string, unknown>) => io.stderr(`${JSON.stringify(event)}\n`) : undefined;
-    const proc = new NativeProcess({
-      ...(f.ca !== undefined ? { caName: f.ca } : {}),
-      ...(f.port !== undefined ? { portNum: f.port } : {}),
-      ibsim: f.ibsim ?? false,
-      ...(f.pcap !== undefined ? { pcapPath: f.pcap } : {}),
-      saMethods: [Method.Get, Method.Set, Method.Delete],
-    }, (e) => log?.({ event: 'send-error', message: e.message }));
+    // The database first: a file that is not ours stops the service before it touches the port.
+    let store: ServiceStore | undefined;
+    if (f.db !== undefined) {
+      try {
+        store = ServiceStore.open(f.db, { slotsPerHost: f.slots, sync: f['db-sync'] === 'normal' ? 'normal' : 'full' });
+      } catch (e) {
+        if (e instanceof ServiceStoreError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
+    let proc: NativeProcess;
+    try {
+      proc = new NativeProcess({
+        ...(f.ca !== undefined ? { caName: f.ca } : {}),
+        ...(f.port !== undefined ? { portNum: f.port } : {}),
+        ibsim: f.ibsim ?? false,
+        ...(f.pcap !== undefined ? { pcapPath: f.pcap } : {}),
+        saMethods: [Method.Get, Method.Set, Method.Delete],
+      }, (e) => log?.({ event: 'send-error', message: e.message }));
+    } catch (e) {
+      store?.close();
+      throw e;
+    }
     try {
       const counters = new Counters();
-      const service = new SignallingService({
-        transport: proc.transport,
-        scheduler: proc.scheduler,
-        cost: nativeCostModel(f['trap-expiry-ms'] !== undefined && f['trap-expiry-ms'] > 0 ? { trapExpiryNs: f['trap-expiry-ms'] * 1e6 } : {}),
-        counters,
-        maxHosts: f['max-hosts'],
-        slotsPerHost: f.slots,
-        reportScope: f['report-scope'] === 'interested' ? ReportScope.Interested : ReportScope.All,
-        ...(log !== undefined ? { log } : {}),
-      });
+      let service: SignallingService;
+      try {
+        service = new SignallingService({
+          transport: proc.transport,
+          scheduler: proc.scheduler,
+          cost: nativeCostModel(f['trap-expiry-ms'] !== undefined && f['trap-expiry-ms'] > 0 ? { trapExpiryNs: f['trap-expiry-ms'] * 1e6 } : {}),
+          counters,
+          maxHosts: f['max-hosts'],
+          slotsPerHost: f.slots,
+          reportScope: f['report-scope'] === 'interested' ? ReportScope.Interested : ReportScope.All,
+          ...(log !== undefined ? { log } : {}),
+          ...(store !== undefined ? { store } : {}),
+        });
+      } catch (e) {
+        // A database that does not fit this service (--max-hosts, bounds) is the caller's to fix.
+        if (e instanceof ServiceStoreError) throw new UsageError(e.message);
+        throw e;
+      }
       proc.onEvent((k, a, b, c, n) => service.onEvent(k, a, b, c, n));
       const t = proc.transport;
-      io.stdout(`${JSON.stringify({ ready: true, role: 'service', lid: t.lid, portGuid: guidHex(t.portGuidHigh, t.portGuidLow), smLid: t.smLid, ibsim: f.ibsim ?? false })}\n`);
+      io.stdout(`${JSON.stringify({
+        ready: true, role: 'service', lid: t.lid, portGuid: guidHex(t.portGuidHigh, t.portGuidLow), smLid: t.smLid, ibsim: f.ibsim ?? false,
+        ...(store !== undefined ? { db: store.path, restored: service.restored } : {}),
+      })}\n`);
       await controlLoop(io.stdout, (words) => {
         switch (words[0]) {
           case 'stats':
@@ -79,6 +116,9 @@ ${formatFlagHelp(flags)}`,
               vguids: service.sm.vguidsOnPorts,
               reportsOutstanding: service.sm.reports.outstanding,
               relaysInFlight: service.relaysInFlight,
+              ...(store !== undefined && service.journal !== undefined
+                ? { store: { ...service.journal.stats, writes: store.writes, commits: store.commits, rows: store.counts() } }
+                : {}),
             };
           case 'flush':
             return { ok: true, mads: proc.flushTrace() };
@@ -90,6 +130,7 @@ ${formatFlagHelp(flags)}`,
       }, !(f.daemon ?? false));
     } finally {
       proc.close();
+      store?.close();
     }
     return 0;
   },

@@ -98,6 +98,12 @@ export interface Dom0Options {
   readonly trustedNoticeLids?: readonly number[];
   /** May VFs subscribe (InformInfo) themselves? false in per-pf modes: refused at the tunnel with SaDenied. */
   readonly vfSubscriptions?: boolean;
+  /**
+   * Hand a forwarded notice to every VF as its own delivery event (the reference model, for
+   * tests) instead of the fast fan-out, which checks every VM's cache in one pass and schedules
+   * events only for the VMs whose cache changes. Default false.
+   */
+  readonly perVfDelivery?: boolean;
 }
 
 export class Dom0 implements MadSink {
@@ -130,11 +136,15 @@ export class Dom0 implements MadSink {
   private readonly smpRef = new BytesRef(this.out);
   private readonly smpNotice = new NoticeView(this.smpRef, SMP_DATA_OFFSET);
   private readonly slotScratch: Int32Array;
+  private readonly hitScratch: Int32Array;
+  private readonly perVfDelivery: boolean;
   private idScratch = new Uint32Array(64);
   /** Outstanding GUIDInfoRecord request per (host, slot): op (0 = none), generation, retries, GUID. */
   private readonly pendingOp: Uint8Array;
   private readonly pendingGen: Uint16Array;
   private readonly pendingRetries: Uint8Array;
+  /** Re-drive rounds spent on the outstanding request (see onRequestTimeout). */
+  private readonly pendingRedrives: Uint8Array;
   private readonly pendingGuid: Uint32Array;
   /** Per (host, slot): the pending Set is a migration's arrival (its refusal may be a race with a late Delete). */
   private readonly pendingMoveIn: Uint8Array;
@@ -176,11 +186,14 @@ export class Dom0 implements MadSink {
     this.vmHost = new Int32Array(o.vms).fill(-1);
     this.vmSlot = new Int16Array(o.vms).fill(-1);
     this.slotScratch = new Int32Array(o.slotsPerHost);
+    this.hitScratch = new Int32Array(o.slotsPerHost);
+    this.perVfDelivery = o.perVfDelivery ?? false;
     this.lastReportTid = new Uint32Array(o.hosts * 2);
     const hs = o.hosts * o.slotsPerHost;
     this.pendingOp = new Uint8Array(hs);
     this.pendingGen = new Uint16Array(hs);
     this.pendingRetries = new Uint8Array(hs);
+    this.pendingRedrives = new Uint8Array(hs);
     this.pendingGuid = new Uint32Array(hs * 2);
     this.pendingMoveIn = new Uint8Array(hs);
     this.informPending = new Uint8Array(o.hosts);
@@ -395,6 +408,7 @@ export class Dom0 implements MadSink {
     this.pendingMoveIn[p] = 0;
     this.pendingGen[p] = (this.pendingGen[p]! + 1) & 0xffff;
     this.pendingRetries[p] = 0;
+    this.pendingRedrives[p] = 0;
     this.pendingGuid[p * 2] = guidHigh;
     this.pendingGuid[p * 2 + 1] = guidLow;
     this.transmitGuidRecord(p, nowNs);
@@ -426,6 +440,17 @@ export class Dom0 implements MadSink {
   private onRequestTimeout(p: number, gen: number, nowNs: number): void {
     if (this.pendingOp[p] === 0 || this.pendingGen[p] !== gen) return; // answered meanwhile
     const c = this.counters.v;
+    if (this.pendingRetries[p]! >= this.cost.clientMaxRetries && this.pendingRedrives[p]! < this.cost.clientRedriveRounds) {
+      // Issue 7: a busy or lossy SA must not cost a VM its GUID. The round's re-sends ran out:
+      // re-drive the same request after a doubling back-off, with a fresh round of re-sends
+      // (a Set or Delete of the same GUID is idempotent at the SA). Counted, never silent.
+      const round = ++this.pendingRedrives[p]!;
+      c[Counter.dom0RequestsRedriven]!++;
+      this.pendingRetries[p] = 0;
+      this.pendingGen[p] = (this.pendingGen[p]! + 1) & 0xffff;
+      this.scheduler.push(nowNs + this.cost.clientRespTimeoutNs * 2 ** round, EventKind.Dom0RequestTimeout, p, this.pendingGen[p]!, 0);
+      return;
+    }
     if (this.pendingRetries[p]! >= this.cost.clientMaxRetries) {
       c[Counter.dom0RequestsAbandoned]!++;
       const wasSet = this.pendingOp[p] === Op.GuidSet;
@@ -694,11 +719,22 @@ export class Dom0 implements MadSink {
     this.transport.send(this.out, this.hostLid[host]!, GSI_QP, this.hostPortGuidHigh[host]!, this.hostPortGuidLow[host]!, srcLid, srcQp, srcGuidHigh, srcGuidLow, done);
     const n = v.notice;
     if (n.isGeneric !== 1 || (n.trapNumber !== TrapNumber.RePath && n.trapNumber !== TrapNumber.UnPath)) return;
-    this.forward(host, v.bytes, n.vgid.guidHigh, n.vgid.guidLow, done);
+    this.forward(host, v.bytes, n.trapNumber, n.vgid.guidHigh, n.vgid.guidLow, n.newLid, done);
   }
 
-  /** Algorithm 2 (or its interest variant): hand the notice to the host's VFs. */
-  private forward(host: number, mad: Uint8Array, vgHigh: number, vgLow: number, startNs: number): void {
+  /**
+   * Algorithm 2 (or its interest variant): hand the notice to the host's VFs, the i-th (from 0)
+   * at startNs + (i + 1) x dom0ForwardNs (the PF tunnels one MAD at a time).
+   *
+   * Fast fan-out: the VMs' Algorithm 3 checks all run here, in one pass over the active-slot
+   * list and the path caches (VfEndpoint.checkForwarded); only a VM whose cache changes gets an
+   * event, at its VF's time, which applies the change there (and re-checks, so whatever reached
+   * the cache meanwhile wins). A check is counted when the notice is forwarded; a VM that leaves
+   * its host before its VF's turn loses the change (counted dom0Unroutable), as with per-VF
+   * delivery. Counts, latencies and convergence are those of per-VF delivery whenever nothing
+   * else touches the same cache entry within the fan-out (a few hundred microseconds).
+   */
+  private forward(host: number, mad: Uint8Array, trap: number, vgHigh: number, vgLow: number, newLid: number, startNs: number): void {
     let n = 0;
     const targets = this.slotScratch;
     if (this.forwardMode === ForwardMode.AllActive) {
@@ -719,10 +755,27 @@ export class Dom0 implements MadSink {
       }
     }
     if (n === 0) return;
-    const slot = this.slab.allocCopy(mad);
-    if (n > 1) this.slab.retain(slot, n - 1);
     this.counters.v[Counter.dom0NoticeForwards]! += n;
     const step = this.cost.dom0ForwardNs;
+    const vf = this.vms;
+    if (vf.forwardNotice !== undefined) {
+      vf.forwardNotice(host, this.forwardMode === ForwardMode.AllActive, targets, n, trap, vgHigh, vgLow, newLid, this.scheduler.nowNs, startNs, step);
+      return;
+    }
+    if (!this.perVfDelivery && vf.checkForwarded !== undefined && vf.applyForwarded !== undefined) {
+      const hits = this.hitScratch;
+      const k = vf.checkForwarded(targets, n, trap, vgHigh, vgLow, newLid, hits);
+      if (k === 0) return;
+      const slot = this.slab.allocCopy(mad);
+      if (k > 1) this.slab.retain(slot, k - 1);
+      for (let j = 0; j < k; j++) {
+        const i = hits[j]!;
+        this.scheduler.push(startNs + (i + 1) * step, EventKind.Dom0VfDeliver, slot, targets[i]!, 2);
+      }
+      return;
+    }
+    const slot = this.slab.allocCopy(mad);
+    if (n > 1) this.slab.retain(slot, n - 1);
     for (let i = 0; i < n; i++) {
       this.scheduler.push(startNs + (i + 1) * step, EventKind.Dom0VfDeliver, slot, targets[i]!, 1);
     }
@@ -807,8 +860,9 @@ export class Dom0 implements MadSink {
     }
     if (kind !== EventKind.Dom0VfDeliver) throw new RangeError(`Dom0 event kind: ${kind} is not a Dom0 event`);
     const vm = b;
-    if (this.vmHost[vm]! >= 0) this.vms.deliver(vm, this.slab.bytes(a), c === 1, nowNs);
-    else this.counters.v[Counter.dom0Unroutable]!++;
+    if (this.vmHost[vm]! < 0) this.counters.v[Counter.dom0Unroutable]!++;
+    else if (c === 2) this.vms.applyForwarded!(vm, this.slab.bytes(a), nowNs);
+    else this.vms.deliver(vm, this.slab.bytes(a), c === 1, nowNs);
     this.slab.release(a);
   }
 

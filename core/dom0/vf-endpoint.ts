@@ -13,4 +13,21 @@ export interface VfEndpoint {
   vfDetached(vm: number, nowNs: number): void;
   /** The vGUIDs the VM's SA-agent cache holds (Dom0 rebuilds its interest index when a VM arrives). */
   forEachCachedGuid(vm: number, fn: (high: number, low: number) => void): void;
+  /**
+   * Fast fan-out (Algorithms 2 and 3 in one pass): Dom0 forwards a RePath (69) or UnPath (68)
+   * notice for vGUID (high, low) to the VMs vms[0..n). Counts every VM's notice and cache check
+   * and writes into hits the positions whose cache must change; returns how many. Dom0 then
+   * hands only those VMs the notice, at their own VF's time, through applyForwarded. Optional:
+   * an endpoint without it gets every notice through deliver.
+   */
+  checkForwarded?(vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, hits: Int32Array): number;
+  /** A forwarded notice checkForwarded found a change for: apply it now (the VF's modelled time). */
+  applyForwarded?(vm: number, mad: Uint8Array, nowNs: number): void;
+  /**
+   * Takes the whole fan-out of a notice (the sharded engine hands it to the VMs' shards): the
+   * VMs vms[0..n) of `host` (allActive: Algorithm 2's list, every active VF in slot order), the
+   * i-th reached at startNs + (i + 1) x stepNs; `nowNs` is when Dom0 forwards. When present,
+   * Dom0 calls only this.
+   */
+  forwardNotice?(host: number, allActive: boolean, vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, nowNs: number, startNs: number, stepNs: number): void;
 }

@@ -34,10 +34,16 @@ export interface CostModel {
   readonly reportRespTimeoutNs: number;
   /** SM: re-sends of a Report before giving up on that subscriber. */
   readonly reportMaxRetries: number;
+  /** SM: rounds of re-sends after a Report's retries ran out (doubling back-off) before that subscriber is given up. */
+  readonly reportRedriveRounds: number;
+  /** SM: unanswered Reports allowed in flight to one subscriber; further Reports to it wait in its own queue. */
+  readonly reportWindow: number;
   /** Dom0 and VM agents: time to wait for the SA's answer before re-sending a request. */
   readonly clientRespTimeoutNs: number;
   /** Dom0 and VM agents: re-sends of an unanswered request before giving up. */
   readonly clientMaxRetries: number;
+  /** Dom0: rounds of re-sends after a request's retries ran out (doubling back-off) before it is abandoned. */
+  readonly clientRedriveRounds: number;
   /** Live-migration downtime: VF detached at the source until attached at the destination. */
   readonly migrationDowntimeNs: number;
   /** Parked trap-table records never set again expire after this with an UnPath notice; Infinity = the patent (kept forever). */
@@ -152,6 +158,22 @@ export const COST_PARAMETERS: Readonly<Record<CostParameter, CostParameterInfo>>
     min: 0,
     max: 255,
   },
+  reportRedriveRounds: {
+    default: 4,
+    unit: 'rounds',
+    source: 'assumption: the SM does not give up a notice to a subscriber that is still subscribed after one round of re-sends (OpenSM does); it re-drives it after 2, 4, 8, 16 x reportRespTimeoutNs, each round with reportMaxRetries re-sends, so a lossy fabric loses no update',
+    integer: true,
+    min: 0,
+    max: 16,
+  },
+  reportWindow: {
+    default: 4,
+    unit: 'Reports in flight per subscriber',
+    source: 'assumption: flow control of the Report transmit path (OpenSM bounds only its total outstanding MADs); 4 keeps a silent subscriber from holding more than 4 Reports and their timers, while a healthy one (answering within microseconds) never waits',
+    integer: true,
+    min: 1,
+    max: 65535,
+  },
   clientRespTimeoutNs: {
     default: 200_000_000,
     unit: 'ns',
@@ -164,6 +186,14 @@ export const COST_PARAMETERS: Readonly<Record<CostParameter, CostParameterInfo>>
     integer: true,
     min: 0,
     max: 255,
+  },
+  clientRedriveRounds: {
+    default: 4,
+    unit: 'rounds',
+    source: 'assumption: a hypervisor agent does not drop a running VM\'s GUIDInfoRecord Set or Delete after one timeout round; it re-drives it after 2, 4, 8, 16 x clientRespTimeoutNs, each round with clientMaxRetries re-sends',
+    integer: true,
+    min: 0,
+    max: 16,
   },
   migrationDowntimeNs: {
     default: 100_000_000,

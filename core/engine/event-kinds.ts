@@ -7,18 +7,22 @@ export const EventOwner = {
   Dom0: 2,
   Vm: 3,
   Driver: 4,
+  Shard: 5,
 } as const;
 
 export const EventKind = {
   /** a = slab slot of an in-flight MAD. */
   FabricDeliver: 0x01,
-  /** a = fan-out job: send the next Report of a notice. */
+  /** The SM's Report transmit path is free: the notice whose turn it is sends its next Report (a unused). */
   SmFanout: 0x10,
   /** a = outstanding Report slot, b = its generation. */
   SmReportTimeout: 0x11,
   /** Trap-table expiry check (UnPath for records parked longer than trapExpiryNs). */
   SmTrapExpiry: 0x12,
-  /** a = slab slot, b = VM, c = 1 when Dom0 forwarded a notice (Algorithm 2), 0 for a GSI demux. */
+  /**
+   * a = slab slot, b = VM, c = 1 when Dom0 forwarded a notice (Algorithm 2), 0 for a GSI demux,
+   * 2 for a forwarded notice whose cache check already ran in the fast fan-out (apply the change).
+   */
   Dom0VfDeliver: 0x20,
   /** a = host * slotsPerHost + slot, b = request generation: a GUIDInfoRecord request went unanswered. */
   Dom0RequestTimeout: 0x21,
@@ -36,6 +40,8 @@ export const EventKind = {
   VmQueryTimeout: 0x33,
   /** a = VM, b = request generation: the VM's InformInfo Set (per-vguid) went unanswered. */
   VmInformTimeout: 0x34,
+  /** VM shard (core/engine/shard): a = VM, b = row of the shard's notice table: apply the notice at the VF's time. */
+  ShardNoticeApply: 0x50,
   /** a = migration index: the VM leaves its host. */
   DriverMigrateOut: 0x40,
   /** a = migration index: the VM arrives at its destination. */

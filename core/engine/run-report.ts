@@ -55,6 +55,8 @@ export interface SchemeReport {
   staleEntries: number;
   cacheEntries: number;
   migrations: number;
+  /** Peak queue depths at the SM in this phase (issue 7 item 6): SA requests waiting or in service, Reports owed and not yet sent, Reports in flight. */
+  smQueuePeaks: { saRequests: number; reports: number; reportsInFlight: number; reportWindowWaits: number };
   reconnectionLatencyUs: LatencyFigures;
   engine: EngineFigures;
   /** Every counter of the migration phase, by name. */
@@ -109,6 +111,12 @@ export function schemeReport(
     staleEntries: g('staleEntries'),
     cacheEntries: g('cacheEntries'),
     migrations: g('migrations'),
+    smQueuePeaks: {
+      saRequests: g('smPeakSaQueue'),
+      reports: g('smPeakReportQueue'),
+      reportsInFlight: g('smPeakReportsInFlight'),
+      reportWindowWaits: g('smReportWindowWaits'),
+    },
     reconnectionLatencyUs: {
       p50: latency.p50,
       p90: latency.p90,

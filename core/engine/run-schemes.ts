@@ -1,12 +1,11 @@
 // Runs one scenario under several signalling schemes, on the calling thread (workers: 0) or on
 // a Piscina pool (workers >= 1), and turns each scheme's outcome into its report (run-report.ts).
 //
-// What runs in parallel: whole scheme runs, one per worker task. Each task is the one-thread
-// engine, so the counts and histograms of a scheme are identical for any worker count by
-// construction; tasks are submitted in the caller's order and reports come back in that
-// order. Hosts are not split across workers inside one run (see the engine helper's report:
-// the SM's service model couples Report timing to every ReportResp, and VM-wide emulation
-// knowledge couples hosts at zero latency, so an exact host split needs model changes first).
+// What runs in parallel (workers >= 1): runs of every scheme but per-vguid are sharded — the
+// SM, fabric and Dom0s on this thread, the VMs split across `workers` shard threads
+// (core/engine/shard/); per-vguid runs whole, one scheme per worker task, side by side, before
+// the sharded ones. Either way a scheme's counts and histograms are those of the
+// one-thread engine (test/engine-workers.test.ts); reports come back in the caller's order.
 //
 // Scenarios cross into workers as flatbuffers (a generated scenario as its parameters only, so
 // each worker regenerates it from the seed; a hand-written one with its arrays).
@@ -18,6 +17,7 @@ import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { Counters } from '../metrics/counters.js';
 import type { CostModel } from './cost-model.js';
 import { runSchemeTask, type SchemeOutcome, type SchemeTask } from './scheme-run.js';
+import { canShard, runShardedTask } from './shard/sharded-run.js';
 import { countersFrom, schemeReport, type SchemeReport } from './run-report.js';
 
 export interface RunSchemesOptions {
@@ -133,15 +133,26 @@ export async function runTasks(
     }
     return b;
   };
-  const pool = new Piscina({ filename: WORKER_FILE, minThreads: 0, maxThreads: Math.min(workers, Math.max(1, tasks.length)), idleTimeout: 100 });
+  const pool = new Piscina({ filename: WORKER_FILE, minThreads: 0, maxThreads: workers, idleTimeout: 100 });
+  const outs: SchemeOutcome[] = new Array<SchemeOutcome>(tasks.length);
   try {
-    return await Promise.all(
+    // Whole-scheme tasks side by side first; then each sharded run, which needs every thread.
+    await Promise.all(
       tasks.map(async (t, i) => {
+        if (canShard(t)) return;
         const out = (await pool.run({ ...t, scenario: bytesOf(t.scenario) } satisfies SchemeTask)) as SchemeOutcome;
+        outs[i] = out;
         onDone?.(i, out);
-        return out;
       }),
     );
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      if (!canShard(t)) continue;
+      const out = await runShardedTask({ ...t, scenario: bytesOf(t.scenario) }, workers, pool);
+      outs[i] = out;
+      onDone?.(i, out);
+    }
+    return outs;
   } finally {
     await pool.destroy();
   }

@@ -24,6 +24,8 @@ export interface SchemeTask {
   readonly pcapPath?: string;
   /** Refuse the trace beyond this many bytes. */
   readonly pcapLimitBytes?: number;
+  /** false: with workers, run this per-pf/per-pf-interest task whole on one worker instead of sharding its VMs. */
+  readonly shard?: boolean;
 }
 
 export interface SchemeOutcome {
@@ -42,6 +44,10 @@ export interface SchemeOutcome {
   readonly peakMadBuffers: number;
   /** MADs written to the trace (0 without pcapPath). */
   readonly pcapRecords: number;
+  /** VM shards of a sharded run (core/engine/shard); absent or 0 for a one-thread run. */
+  readonly shards?: number;
+  /** A sharded run redone on one thread: why. */
+  readonly shardFallback?: string;
 }
 
 /** Thrown when a --pcap trace would pass its size limit; the message says what to do. */

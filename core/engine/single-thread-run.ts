@@ -37,6 +37,8 @@ export interface FabricOptions {
   /** SM_Key the SM puts in its Reports and every Dom0 expects (issue 7); default 0 = none configured. */
   readonly smKeyHigh?: number;
   readonly smKeyLow?: number;
+  /** Deliver forwarded notices one event per VF (the reference model) instead of the fast fan-out. */
+  readonly perVfDelivery?: boolean;
 }
 
 /** One emulated subnet: SM, every Dom0, every VM, the fabric and the clock. */
@@ -109,6 +111,7 @@ export class EmulatedSubnet {
       smPortGuidHigh: smGuidHigh,
       smPortGuidLow: smGuidLow,
       vfSubscriptions: this.scheme.subscriber !== Subscriber.PerPf,
+      perVfDelivery: o.perVfDelivery ?? false,
       smKeyHigh: o.smKeyHigh ?? 0,
       smKeyLow: o.smKeyLow ?? 0,
     });
@@ -135,9 +138,17 @@ export class EmulatedSubnet {
 
   /** Handles events until none is left (or the next one is later than untilNs). Returns events handled. */
   run(untilNs = Infinity): number {
+    return this.runUntilHorizon({ horizonNs: untilNs });
+  }
+
+  /**
+   * Handles events while the next one is not later than `limit.horizonNs`, read again before
+   * every event (the sharded engine lowers it while the run goes on). Returns events handled.
+   */
+  runUntilHorizon(limit: { readonly horizonNs: number }): number {
     const q = this.queue;
     let n = 0;
-    while (q.size > 0 && q.peekTime() <= untilNs) {
+    while (q.size > 0 && q.peekTime() <= limit.horizonNs) {
       q.pop();
       n++;
       const kind = q.kind;
@@ -242,6 +253,7 @@ export class EmulatedSubnet {
   scheduleMigrations(): void {
     const s = this.scenario;
     this.migrationOffsetNs = this.nowNs;
+    this.sm.resetQueuePeaks(); // the migration phase's own peak SA / Report queue depths
     for (let i = 0; i < s.migrationVm.length; i++) {
       this.queue.push(this.migrationOffsetNs + s.migrationTimeNs[i]!, EventKind.DriverMigrateOut, i, 0, 0);
     }

@@ -198,6 +198,7 @@ export class SaTarget extends HandlerTarget {
     const recv0 = this.sum(SM_RECV);
     const drop0 = this.sum(SM_DROP);
     const err0 = this.c[Counter.smSentErrorResp]!;
+    const dup0 = this.c[Counter.smDuplicateRequests]!;
     this.sent = 0;
     this.watchSrc = sub.lids.smLid;
     this.watchDst = srcLid;
@@ -219,6 +220,8 @@ export class SaTarget extends HandlerTarget {
       return this.sum(SM_DROP) > drop0 ? Fate.Dropped : this.silent('a malformed MAD neither answered nor counted');
     }
     if (this.sent > 0) return this.sentStatus === 0 ? Fate.Accepted : Fate.Answered;
+    // A re-sent copy of a query the SA still has queued: dropped and counted (core/sm/queued-requests.ts).
+    if (this.c[Counter.smDuplicateRequests]! > dup0) return Fate.Dropped;
     const method = mad[3]!;
     if (mad[1] === MgmtClass.SubnAdm && (method & 0x80) === 0 && method !== Method.Report && method !== Method.Trap) {
       this.error = `SA request method 0x${method.toString(16)} attribute 0x${((mad[16]! << 8) | mad[17]!).toString(16)} got no answer`;

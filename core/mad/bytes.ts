@@ -2,30 +2,55 @@
 //
 // BytesRef is the one binding every view of a MAD reads through: rebinding it rebinds all views.
 // The MAD is the 256 bytes at `base` within `bytes` (a lone 256-byte array, or a whole ring of slots);
-// single bytes are read from `bytes`, 16- and 32-bit fields through `dv`, a DataView over the whole
-// buffer behind `bytes`, at `dvBase` (= bytes.byteOffset + base).
+// `dv` is a DataView over the whole buffer behind `bytes` and `dvBase` (= bytes.byteOffset + base) the
+// MAD's byte 0 within it.
 //
-// Why a DataView: a getter that reads a u32 with byte arithmetic spends two to three times more of the
-// caller's V8 inlining budget than a DataView getter (which TurboFan turns into one load and a byte
-// swap); once a hot loop reading a dozen fields has spent that budget, the remaining getters become
-// calls and every u32 above 2^30 a heap number, i.e. an allocation per MAD. Measured speeds of the two
-// were within noise of each other when both inline; the DataView form also keeps inlining.
+// Why field windows: V8 inlines a function of at most 27 bytecode bytes wherever it is called, whatever
+// the caller's inlining budget (920 bytes per optimised function, shared by everything inlined into
+// it); larger ones compete for that budget, and what wins depends on which callee happened to be
+// optimised first (V8 charges a callee's own optimised code's inlined size against the caller). The
+// old getters, `this.ref.dv.getUint16(this.ref.dvBase + this.offset + 4)`, were 34-49 bytes: a consumer
+// reading a dozen fields after wrap() ran out of budget and, in about two processes in three, left
+// five getters as calls (45-65 ns per Notice instead of 25). A getter of the form
+// `const w = this.win; return w.getUint16(w.base + 4)` is 24 bytes, so it is always inlined: every
+// view holds a FieldWindow, a DataView that starts at the view's own offset within the MAD and carries
+// the bound MAD's position as a field. Binding stores that position into each of this ref's windows
+// (one per distinct view offset, a handful); a new buffer (rare: rings and slabs are one buffer) makes
+// new windows and hands them to the views.
 // Why slots: in Node 20 reading a typed array's .buffer or .byteOffset is a runtime call (tens of ns),
 // so binding is cheap only for an array already seen. bindAt(ring, offset) over one ring array costs a
-// store and an identity compare; bind(u8) of a new array pays the two lookups once per new array.
+// store per window and an identity compare; bind(u8) of a new array pays the two lookups once.
+
+/**
+ * A DataView over a MAD's buffer that starts `offset` bytes into every MAD (a view's own start), with
+ * `base` = the bound MAD's byte 0 within the buffer: field K of the view is at `base + K`.
+ */
+export class FieldWindow extends DataView<ArrayBufferLike> {
+  /** Index within the buffer of the bound MAD's byte 0 (BytesRef.dvBase). */
+  base = 0;
+}
+
+/** Called with the view's new window when the bound buffer changes. */
+export type WindowChange = (w: FieldWindow) => void;
 
 export class BytesRef {
   /** The array the MAD lives in. */
   bytes: Uint8Array;
   /** Index of the MAD's byte 0 within `bytes`. */
   base: number;
-  /** DataView over the whole buffer behind `bytes`. */
-  dv: DataView;
+  /** DataView over the whole buffer behind `bytes` (the window at offset 0). */
+  dv: FieldWindow;
   /** Index of the MAD's byte 0 within `dv`. */
   dvBase: number;
   private known: Uint8Array;
   private knownByteOffset: number;
   private buffer: ArrayBufferLike;
+  /** One window per distinct view offset, and those offsets (windowOffsets[i] is windows[i]'s). */
+  private windows: FieldWindow[];
+  private readonly windowOffsets: number[];
+  /** Every view reading through a window of this ref (its setter), and the offset of each. */
+  private readonly users: WindowChange[] = [];
+  private readonly userOffsets: number[] = [];
 
   constructor(bytes: Uint8Array = new Uint8Array(256)) {
     this.bytes = bytes;
@@ -33,8 +58,11 @@ export class BytesRef {
     this.known = bytes;
     this.knownByteOffset = bytes.byteOffset;
     this.buffer = bytes.buffer;
-    this.dv = new DataView(bytes.buffer);
+    this.dv = new FieldWindow(bytes.buffer);
     this.dvBase = bytes.byteOffset;
+    this.dv.base = this.dvBase;
+    this.windows = [this.dv];
+    this.windowOffsets = [0];
   }
 
   /** Binds the MAD at bytes[base .. base + 256). */
@@ -42,7 +70,10 @@ export class BytesRef {
     if (bytes !== this.known) this.learn(bytes);
     this.bytes = bytes;
     this.base = base;
-    this.dvBase = this.knownByteOffset + base;
+    const p = this.knownByteOffset + base;
+    this.dvBase = p;
+    const w = this.windows;
+    for (let i = 0; i < w.length; i++) w[i]!.base = p;
   }
 
   /** Binds a MAD that is the array itself. */
@@ -56,13 +87,45 @@ export class BytesRef {
     return this.base === 0 && b.length === 256 ? b : b.subarray(this.base, this.base + 256);
   }
 
+  /**
+   * Returns the window for fields that start `offset` bytes into the MAD (shared by every view at that
+   * offset) and keeps `onChange` to hand the view a new window when the buffer changes: build views
+   * once per ref (as MadView does), not per MAD.
+   */
+  window(offset: number, onChange: WindowChange | null): FieldWindow {
+    let i = this.windowOffsets.indexOf(offset);
+    if (i < 0) {
+      i = this.windows.length;
+      this.windows.push(this.makeWindow(offset));
+      this.windowOffsets.push(offset);
+    }
+    if (onChange !== null) {
+      this.users.push(onChange);
+      this.userOffsets.push(offset);
+    }
+    return this.windows[i]!;
+  }
+
+  private makeWindow(offset: number): FieldWindow {
+    // A view placed beyond a short buffer reads out of range either way; clamp so building it does not throw.
+    const w = new FieldWindow(this.buffer, Math.min(offset, this.buffer.byteLength));
+    w.base = this.dvBase;
+    return w;
+  }
+
   private learn(bytes: Uint8Array): void {
     this.known = bytes;
     this.knownByteOffset = bytes.byteOffset;
     const buffer = bytes.buffer;
     if (buffer !== this.buffer) {
       this.buffer = buffer;
-      this.dv = new DataView(buffer);
+      const offsets = this.windowOffsets;
+      const windows: FieldWindow[] = [];
+      for (let i = 0; i < offsets.length; i++) windows.push(this.makeWindow(offsets[i]!));
+      this.windows = windows;
+      this.dv = windows[0]!;
+      const users = this.users;
+      for (let i = 0; i < users.length; i++) users[i]!(windows[offsets.indexOf(this.userOffsets[i]!)]!);
     }
   }
 }

@@ -5,10 +5,11 @@
 //   30 RedirectP_Key(2)  32 reserved(8b) RedirectQP(24b)  36 RedirectQ_Key(4)
 //   40 TrapGID(16)  56 TrapTC(8b) TrapSL(4b) TrapFL(20b)  60 TrapLID(2)  62 TrapP_Key(2)
 //   64 TrapHL(8b) TrapQP(24b)  68 TrapQ_Key(4)
-import { BytesRef } from './bytes.js';
+import { BytesRef, type FieldWindow } from './bytes.js';
 import { GidView } from './gid-view.js';
 
-// Reads and writes of 16- and 32-bit fields go through the BytesRef's DataView (see bytes.ts); the
+// Field reads and writes go through the view's FieldWindow, `const w = this.win; return w.getUint16(w.base + K)`,
+// the form that keeps each getter within V8's 27-byte always-inline size (see bytes.ts); the
 // few read-modify-write fields use these module-local helpers. They are module-local, not imported,
 // because V8 inlines any function of at most 27 bytecode bytes regardless of the caller's inlining
 // budget and an imported helper's TDZ check pushes its callers over that size.
@@ -26,43 +27,54 @@ export const CLASS_PORT_INFO_SIZE = 72;
 export class ClassPortInfoView {
   readonly ref: BytesRef;
   readonly offset: number;
+  /** The window this view reads its fields through (see bytes.ts); replaced when the buffer changes. */
+  win: FieldWindow;
   readonly redirectGid: GidView;
   readonly trapGid: GidView;
 
   constructor(ref: BytesRef, offset: number) {
     this.ref = ref;
     this.offset = offset;
+    this.win = ref.window(offset, (w) => (this.win = w));
     this.redirectGid = new GidView(ref, offset + 8);
     this.trapGid = new GidView(ref, offset + 40);
   }
 
   get baseVersion(): number {
-    return this.ref.bytes[this.ref.base + this.offset]!;
+    const w = this.win;
+    return w.getUint8(w.base);
   }
   set baseVersion(v: number) {
-    this.ref.bytes[this.ref.base + this.offset] = v;
+    const w = this.win;
+    w.setUint8(w.base, v);
   }
   get classVersion(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 1]!;
+    const w = this.win;
+    return w.getUint8(w.base + 1);
   }
   set classVersion(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 1] = v;
+    const w = this.win;
+    w.setUint8(w.base + 1, v);
   }
   get capabilityMask(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 2);
+    const w = this.win;
+    return w.getUint16(w.base + 2);
   }
   set capabilityMask(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 2, v);
+    const w = this.win;
+    w.setUint16(w.base + 2, v);
   }
   get capabilityMask2(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 4) >>> 5;
+    const w = this.win;
+    return w.getUint32(w.base + 4) >>> 5;
   }
   set capabilityMask2(v: number) {
     const o = this.ref.base + this.offset + 4;
     this.ref.dv.setUint32(this.ref.dvBase + this.offset + 4, (((v & 0x7ffffff) << 5) | (this.ref.bytes[o + 3]! & 0x1f)) >>> 0);
   }
   get respTimeValue(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 7]! & 0x1f;
+    const w = this.win;
+    return w.getUint8(w.base + 7) & 0x1f;
   }
   set respTimeValue(v: number) {
     const b = this.ref.bytes;
@@ -70,13 +82,16 @@ export class ClassPortInfoView {
     b[o] = (b[o]! & 0xe0) | (v & 0x1f);
   }
   get redirectTClass(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 24]!;
+    const w = this.win;
+    return w.getUint8(w.base + 24);
   }
   set redirectTClass(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 24] = v;
+    const w = this.win;
+    w.setUint8(w.base + 24, v);
   }
   get redirectSl(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 25]! >>> 4;
+    const w = this.win;
+    return w.getUint8(w.base + 25) >>> 4;
   }
   set redirectSl(v: number) {
     const b = this.ref.bytes;
@@ -84,7 +99,8 @@ export class ClassPortInfoView {
     b[o] = (b[o]! & 0x0f) | ((v & 0x0f) << 4);
   }
   get redirectFlowLabel(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 24) & 0xfffff; // 20-bit field in the low bits of the u32 ending with it
+    const w = this.win;
+    return w.getUint32(w.base + 24) & 0xfffff; // 20-bit field in the low bits of the u32 ending with it
   }
   set redirectFlowLabel(v: number) {
     const b = this.ref.bytes;
@@ -92,37 +108,47 @@ export class ClassPortInfoView {
     setU24(b, o, (b[o]! & 0xf0) << 16 | (v & 0xfffff));
   }
   get redirectLid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 28);
+    const w = this.win;
+    return w.getUint16(w.base + 28);
   }
   set redirectLid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 28, v);
+    const w = this.win;
+    w.setUint16(w.base + 28, v);
   }
   get redirectPKey(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 30);
+    const w = this.win;
+    return w.getUint16(w.base + 30);
   }
   set redirectPKey(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 30, v);
+    const w = this.win;
+    w.setUint16(w.base + 30, v);
   }
   get redirectQp(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 32) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
+    const w = this.win;
+    return w.getUint32(w.base + 32) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
   }
   set redirectQp(v: number) {
     setU24(this.ref.bytes, this.ref.base + this.offset + 33, v);
   }
   get redirectQKey(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 36);
+    const w = this.win;
+    return w.getUint32(w.base + 36);
   }
   set redirectQKey(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 36, v);
+    const w = this.win;
+    w.setUint32(w.base + 36, v);
   }
   get trapTClass(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 56]!;
+    const w = this.win;
+    return w.getUint8(w.base + 56);
   }
   set trapTClass(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 56] = v;
+    const w = this.win;
+    w.setUint8(w.base + 56, v);
   }
   get trapSl(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 57]! >>> 4;
+    const w = this.win;
+    return w.getUint8(w.base + 57) >>> 4;
   }
   set trapSl(v: number) {
     const b = this.ref.bytes;
@@ -130,7 +156,8 @@ export class ClassPortInfoView {
     b[o] = (b[o]! & 0x0f) | ((v & 0x0f) << 4);
   }
   get trapFlowLabel(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 56) & 0xfffff; // 20-bit field in the low bits of the u32 ending with it
+    const w = this.win;
+    return w.getUint32(w.base + 56) & 0xfffff; // 20-bit field in the low bits of the u32 ending with it
   }
   set trapFlowLabel(v: number) {
     const b = this.ref.bytes;
@@ -138,33 +165,42 @@ export class ClassPortInfoView {
     setU24(b, o, (b[o]! & 0xf0) << 16 | (v & 0xfffff));
   }
   get trapLid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 60);
+    const w = this.win;
+    return w.getUint16(w.base + 60);
   }
   set trapLid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 60, v);
+    const w = this.win;
+    w.setUint16(w.base + 60, v);
   }
   get trapPKey(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 62);
+    const w = this.win;
+    return w.getUint16(w.base + 62);
   }
   set trapPKey(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 62, v);
+    const w = this.win;
+    w.setUint16(w.base + 62, v);
   }
   get trapHopLimit(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 64]!;
+    const w = this.win;
+    return w.getUint8(w.base + 64);
   }
   set trapHopLimit(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 64] = v;
+    const w = this.win;
+    w.setUint8(w.base + 64, v);
   }
   get trapQp(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 64) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
+    const w = this.win;
+    return w.getUint32(w.base + 64) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
   }
   set trapQp(v: number) {
     setU24(this.ref.bytes, this.ref.base + this.offset + 65, v);
   }
   get trapQKey(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 68);
+    const w = this.win;
+    return w.getUint32(w.base + 68);
   }
   set trapQKey(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 68, v);
+    const w = this.win;
+    w.setUint32(w.base + 68, v);
   }
 }

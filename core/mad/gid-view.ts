@@ -1,42 +1,53 @@
 // A 16-byte GID read in place: subnet prefix (high, low) and interface GUID (high, low) as u32 halves.
 // A GID is never copied out of a MAD; agents compare GUID halves straight from the datagram.
-import { BytesRef, toHex } from './bytes.js';
+import { BytesRef, type FieldWindow, toHex } from './bytes.js';
 import { MadError } from './mad-error.js';
 import { MadStatus } from './constants.js';
 
 export class GidView {
   readonly ref: BytesRef;
   /** Offset of the GID's first byte from the MAD's byte 0 (ref.base). */
-  offset: number;
+  readonly offset: number;
+  /** The window this view reads its fields through (see bytes.ts); replaced when the buffer changes. */
+  win: FieldWindow;
 
   constructor(ref: BytesRef, offset: number) {
     this.ref = ref;
     this.offset = offset;
+    this.win = ref.window(offset, (w) => (this.win = w));
   }
 
   get prefixHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset);
+    const w = this.win;
+    return w.getUint32(w.base);
   }
   set prefixHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset, v);
+    const w = this.win;
+    w.setUint32(w.base, v);
   }
   get prefixLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 4);
+    const w = this.win;
+    return w.getUint32(w.base + 4);
   }
   set prefixLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 4, v);
+    const w = this.win;
+    w.setUint32(w.base + 4, v);
   }
   get guidHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 8);
+    const w = this.win;
+    return w.getUint32(w.base + 8);
   }
   set guidHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 8, v);
+    const w = this.win;
+    w.setUint32(w.base + 8, v);
   }
   get guidLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 12);
+    const w = this.win;
+    return w.getUint32(w.base + 12);
   }
   set guidLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 12, v);
+    const w = this.win;
+    w.setUint32(w.base + 12, v);
   }
 
   set(prefixHigh: number, prefixLow: number, guidHigh: number, guidLow: number): this {

@@ -2,10 +2,11 @@
 //   0 GID(16)  16 LIDRangeBegin(2) (0xFFFF = all)  18 LIDRangeEnd(2)  20 reserved(2)
 //   22 IsGeneric(1)  23 Subscribe(1)  24 Type(2)  26 TrapNumber | DeviceID (2)
 //   28 QPN(24b) reserved(3b) RespTimeValue(5b)  32 reserved(1)  33 ProducerType | VendorID (24b)
-import { BytesRef } from './bytes.js';
+import { BytesRef, type FieldWindow } from './bytes.js';
 import { GidView } from './gid-view.js';
 
-// Reads and writes of 16- and 32-bit fields go through the BytesRef's DataView (see bytes.ts); the
+// Field reads and writes go through the view's FieldWindow, `const w = this.win; return w.getUint16(w.base + K)`,
+// the form that keeps each getter within V8's 27-byte always-inline size (see bytes.ts); the
 // few read-modify-write fields use these module-local helpers. They are module-local, not imported,
 // because V8 inlines any function of at most 27 bytecode bytes regardless of the caller's inlining
 // budget and an imported helper's TDZ check pushes its callers over that size.
@@ -33,66 +34,85 @@ export const INFORM_INFO_SIZE = 36;
 export class InformInfoView {
   readonly ref: BytesRef;
   readonly offset: number;
+  /** The window this view reads its fields through (see bytes.ts); replaced when the buffer changes. */
+  win: FieldWindow;
   readonly gid: GidView;
 
   constructor(ref: BytesRef, offset: number) {
     this.ref = ref;
     this.offset = offset;
+    this.win = ref.window(offset, (w) => (this.win = w));
     this.gid = new GidView(ref, offset);
   }
 
   get lidRangeBegin(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 16);
+    const w = this.win;
+    return w.getUint16(w.base + 16);
   }
   set lidRangeBegin(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 16, v);
+    const w = this.win;
+    w.setUint16(w.base + 16, v);
   }
   get lidRangeEnd(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 18);
+    const w = this.win;
+    return w.getUint16(w.base + 18);
   }
   set lidRangeEnd(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 18, v);
+    const w = this.win;
+    w.setUint16(w.base + 18, v);
   }
   get isGeneric(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 22]!;
+    const w = this.win;
+    return w.getUint8(w.base + 22);
   }
   set isGeneric(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 22] = v;
+    const w = this.win;
+    w.setUint8(w.base + 22, v);
   }
   get subscribe(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 23]!;
+    const w = this.win;
+    return w.getUint8(w.base + 23);
   }
   set subscribe(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 23] = v;
+    const w = this.win;
+    w.setUint8(w.base + 23, v);
   }
   get type(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 24);
+    const w = this.win;
+    return w.getUint16(w.base + 24);
   }
   set type(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 24, v);
+    const w = this.win;
+    w.setUint16(w.base + 24, v);
   }
   get trapNumber(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 26);
+    const w = this.win;
+    return w.getUint16(w.base + 26);
   }
   set trapNumber(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 26, v);
+    const w = this.win;
+    w.setUint16(w.base + 26, v);
   }
   /** DeviceID shares TrapNumber's place when IsGeneric = 0. */
   get deviceId(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 26);
+    const w = this.win;
+    return w.getUint16(w.base + 26);
   }
   set deviceId(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 26, v);
+    const w = this.win;
+    w.setUint16(w.base + 26, v);
   }
   get qpn(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 28) >>> 8;
+    const w = this.win;
+    return w.getUint32(w.base + 28) >>> 8;
   }
   set qpn(v: number) {
     const b = this.ref.bytes;
     setU24(b, this.ref.base + this.offset + 28, v & 0xffffff);
   }
   get respTimeValue(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 31]! & 0x1f;
+    const w = this.win;
+    return w.getUint8(w.base + 31) & 0x1f;
   }
   set respTimeValue(v: number) {
     const b = this.ref.bytes;
@@ -100,14 +120,16 @@ export class InformInfoView {
     b[o] = (b[o]! & 0xe0) | (v & 0x1f);
   }
   get producerType(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 32) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
+    const w = this.win;
+    return w.getUint32(w.base + 32) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
   }
   set producerType(v: number) {
     setU24(this.ref.bytes, this.ref.base + this.offset + 33, v);
   }
   /** VendorID shares ProducerType's place when IsGeneric = 0. */
   get vendorId(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 32) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
+    const w = this.win;
+    return w.getUint32(w.base + 32) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
   }
   set vendorId(v: number) {
     setU24(this.ref.bytes, this.ref.base + this.offset + 33, v);

@@ -107,27 +107,31 @@ export function saMinAttributeOffset(attributeId: number): number {
 /** Largest AttributeOffset whose first record still starts inside the 200-byte SA data area. */
 export const SA_MAX_ATTR_OFFSET = SA_DATA_SIZE >> 3;
 
-const SA = ClassKind.Sa;
-const SA_REPORT = ClassKind.SaReport;
-const MAX_OFFSET = SA_MAX_ATTR_OFFSET;
+/**
+ * OFFSET_OK[rule << 8 | offset]: 1 when an AttributeOffset (offsets above 255 looked up as 255) is
+ * acceptable under an ATTR_RULE value: 0 for no rule (no such attribute: never acceptable); ANY_ATTR
+ * for classes whose AttributeOffset is not ours to check; for SA attributes 0 (unset, as OpenSM's
+ * requests leave it) or from the record's size in 8-byte words up to the end of the SA data area.
+ */
+const OFFSET_OK = new Uint8Array(256 << 8);
+(function buildOffsetTable(): void {
+  OFFSET_OK.fill(1, ANY_ATTR << 8, (ANY_ATTR + 1) << 8);
+  for (let rule = 1; rule < ANY_ATTR; rule++) {
+    OFFSET_OK[rule << 8] = 1;
+    for (let off = rule; off <= SA_MAX_ATTR_OFFSET; off++) OFFSET_OK[(rule << 8) | off] = 1;
+  }
+})();
 
 /**
  * Checks the 256-byte MAD at b[p..p+256); throws MadError naming the first offending field.
- * Three table loads decide validity; only an invalid MAD goes through diagnose(), which finds the
- * first offending field in protocol order. Kept this small on purpose: V8 inlines it together with
- * the caller's field reads (its inlining budget is shared by everything a hot loop calls).
+ * Four table loads decide validity; only an invalid MAD goes through diagnose(), which finds the
+ * first offending field in protocol order. Kept this small on purpose: wrapSlot() inlines it, and the
+ * three together compete for the caller's V8 inlining budget with the caller's own code.
  */
 export function checkMad(b: Uint8Array, p: number): void {
   const cls = b[p + 1]!;
-  const kind = KIND_OF[(cls << 8) | b[p + 3]!]!;
-  const rule = ATTR_RULE[(kind << 16) | (b[p + 16]! << 8) | b[p + 17]!]!;
-  const off = (b[p + 44]! << 8) | b[p + 45]!;
-  if (
-    b[p] !== 1 ||
-    VERSION_OK[(cls << 8) | b[p + 2]!] === 0 ||
-    rule === 0 ||
-    ((kind === SA || kind === SA_REPORT) && off !== 0 && (off < rule || off > MAX_OFFSET))
-  ) {
+  const rule = ATTR_RULE[(KIND_OF[(cls << 8) | b[p + 3]!]! << 16) | (b[p + 16]! << 8) | b[p + 17]!]!;
+  if (b[p] !== 1 || VERSION_OK[(cls << 8) | b[p + 2]!] === 0 || OFFSET_OK[(rule << 8) | (b[p + 44] === 0 ? b[p + 45]! : 255)] === 0) {
     diagnose(b.subarray(p, p + MAD_SIZE));
   }
 }
@@ -164,7 +168,7 @@ function diagnose(b: Uint8Array): never {
   }
   const rule = ATTR_RULE[(kind << 16) | attr]!;
   if (rule === 0) {
-    if (kind === SA_REPORT && saMinAttributeOffset(attr) !== 0) {
+    if (kind === ClassKind.SaReport && saMinAttributeOffset(attr) !== 0) {
       throw new MadError('attributeId', hex16(attr), `is not Notice (0x0002), the only attribute of method ${hex8(method)}`, answerWith(b, MadStatus.UnsupportedMethodAttr));
     }
     throw new MadError('attributeId', hex16(attr), `is not an attribute of class ${hex8(cls)}`, answerWith(b, MadStatus.UnsupportedMethodAttr));

@@ -16,7 +16,7 @@ import {
   SaAttrSize,
   METHOD_RESPONSE_BIT,
 } from './constants.js';
-import { BytesRef } from './bytes.js';
+import { BytesRef, type FieldWindow } from './bytes.js';
 import { checkMad, failLength, failSlot, ClassKind } from './mad-rules.js';
 import { PathRecordView } from './path-record.js';
 import { GuidInfoRecordView } from './guid-info-record.js';
@@ -25,7 +25,8 @@ import { InformInfoRecordView } from './inform-info-record.js';
 import { ClassPortInfoView } from './class-port-info.js';
 import { NoticeView } from './notice.js';
 
-// Reads and writes of 16- and 32-bit fields go through the BytesRef's DataView (see bytes.ts); the
+// Field reads and writes go through the view's FieldWindow, `const w = this.win; return w.getUint16(w.base + K)`,
+// the form that keeps each getter within V8's 27-byte always-inline size (see bytes.ts); the
 // few read-modify-write fields use these module-local helpers. They are module-local, not imported,
 // because V8 inlines any function of at most 27 bytecode bytes regardless of the caller's inlining
 // budget and an imported helper's TDZ check pushes its callers over that size.
@@ -49,6 +50,8 @@ export function saAttributeOffset(attributeId: number): number {
 export class MadView {
   /** Shared by every view of this MAD: the MAD is ref.bytes[ref.base .. ref.base + 256). */
   readonly ref: BytesRef;
+  /** The window the header fields are read through (offset 0; see bytes.ts). */
+  win: FieldWindow;
   /** Zero-filled copy target for short buffers (the codec's only copy). */
   private readonly scratch: Uint8Array;
   readonly pathRecord: PathRecordView;
@@ -61,6 +64,7 @@ export class MadView {
   constructor() {
     this.scratch = new Uint8Array(MAD_SIZE);
     this.ref = new BytesRef(this.scratch);
+    this.win = this.ref.window(0, (w) => (this.win = w));
     this.pathRecord = new PathRecordView(this.ref, SA_DATA_OFFSET);
     this.guidInfoRecord = new GuidInfoRecordView(this.ref, SA_DATA_OFFSET);
     this.informInfo = new InformInfoView(this.ref, SA_DATA_OFFSET);
@@ -197,36 +201,46 @@ export class MadView {
 
   // ---- common header ----
   get baseVersion(): number {
-    return this.ref.bytes[this.ref.base + 0]!;
+    const w = this.win;
+    return w.getUint8(w.base);
   }
   set baseVersion(v: number) {
-    this.ref.bytes[this.ref.base + 0] = v;
+    const w = this.win;
+    w.setUint8(w.base, v);
   }
   get mgmtClass(): number {
-    return this.ref.bytes[this.ref.base + 1]!;
+    const w = this.win;
+    return w.getUint8(w.base + 1);
   }
   set mgmtClass(v: number) {
-    this.ref.bytes[this.ref.base + 1] = v;
+    const w = this.win;
+    w.setUint8(w.base + 1, v);
   }
   get classVersion(): number {
-    return this.ref.bytes[this.ref.base + 2]!;
+    const w = this.win;
+    return w.getUint8(w.base + 2);
   }
   set classVersion(v: number) {
-    this.ref.bytes[this.ref.base + 2] = v;
+    const w = this.win;
+    w.setUint8(w.base + 2, v);
   }
   /** The whole method byte, response bit included, so it compares with Method.GetResp etc. */
   get method(): number {
-    return this.ref.bytes[this.ref.base + 3]!;
+    const w = this.win;
+    return w.getUint8(w.base + 3);
   }
   set method(v: number) {
-    this.ref.bytes[this.ref.base + 3] = v;
+    const w = this.win;
+    w.setUint8(w.base + 3, v);
   }
   /** The 7-bit method without the response bit. */
   get baseMethod(): number {
-    return this.ref.bytes[this.ref.base + 3]! & 0x7f;
+    const w = this.win;
+    return w.getUint8(w.base + 3) & 0x7f;
   }
   get isResponse(): boolean {
-    return (this.ref.bytes[this.ref.base + 3]! & METHOD_RESPONSE_BIT) !== 0;
+    const w = this.win;
+    return (w.getUint8(w.base + 3) & METHOD_RESPONSE_BIT) !== 0;
   }
   set isResponse(v: boolean) {
     const b = this.ref.bytes;
@@ -234,57 +248,74 @@ export class MadView {
     b[o] = v ? b[o]! | METHOD_RESPONSE_BIT : b[o]! & 0x7f;
   }
   get status(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + 4);
+    const w = this.win;
+    return w.getUint16(w.base + 4);
   }
   set status(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + 4, v);
+    const w = this.win;
+    w.setUint16(w.base + 4, v);
   }
   get classSpecific(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + 6);
+    const w = this.win;
+    return w.getUint16(w.base + 6);
   }
   set classSpecific(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + 6, v);
+    const w = this.win;
+    w.setUint16(w.base + 6, v);
   }
   get tidHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 8);
+    const w = this.win;
+    return w.getUint32(w.base + 8);
   }
   set tidHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 8, v);
+    const w = this.win;
+    w.setUint32(w.base + 8, v);
   }
   get tidLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 12);
+    const w = this.win;
+    return w.getUint32(w.base + 12);
   }
   set tidLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 12, v);
+    const w = this.win;
+    w.setUint32(w.base + 12, v);
   }
   get attributeId(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + 16);
+    const w = this.win;
+    return w.getUint16(w.base + 16);
   }
   set attributeId(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + 16, v);
+    const w = this.win;
+    w.setUint16(w.base + 16, v);
   }
   get attributeModifier(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 20);
+    const w = this.win;
+    return w.getUint32(w.base + 20);
   }
   set attributeModifier(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 20, v);
+    const w = this.win;
+    w.setUint32(w.base + 20, v);
   }
 
   // ---- SA header ----
   get rmppVersion(): number {
-    return this.ref.bytes[this.ref.base + 24]!;
+    const w = this.win;
+    return w.getUint8(w.base + 24);
   }
   set rmppVersion(v: number) {
-    this.ref.bytes[this.ref.base + 24] = v;
+    const w = this.win;
+    w.setUint8(w.base + 24, v);
   }
   get rmppType(): number {
-    return this.ref.bytes[this.ref.base + 25]!;
+    const w = this.win;
+    return w.getUint8(w.base + 25);
   }
   set rmppType(v: number) {
-    this.ref.bytes[this.ref.base + 25] = v;
+    const w = this.win;
+    w.setUint8(w.base + 25, v);
   }
   get rrespTime(): number {
-    return this.ref.bytes[this.ref.base + 26]! >>> 3;
+    const w = this.win;
+    return w.getUint8(w.base + 26) >>> 3;
   }
   set rrespTime(v: number) {
     const b = this.ref.bytes;
@@ -292,7 +323,8 @@ export class MadView {
     b[o] = ((v & 0x1f) << 3) | (b[o]! & 7);
   }
   get rmppFlags(): number {
-    return this.ref.bytes[this.ref.base + 26]! & 7;
+    const w = this.win;
+    return w.getUint8(w.base + 26) & 7;
   }
   set rmppFlags(v: number) {
     const b = this.ref.bytes;
@@ -300,52 +332,68 @@ export class MadView {
     b[o] = (b[o]! & 0xf8) | (v & 7);
   }
   get rmppStatus(): number {
-    return this.ref.bytes[this.ref.base + 27]!;
+    const w = this.win;
+    return w.getUint8(w.base + 27);
   }
   set rmppStatus(v: number) {
-    this.ref.bytes[this.ref.base + 27] = v;
+    const w = this.win;
+    w.setUint8(w.base + 27, v);
   }
   get segmentNumber(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 28);
+    const w = this.win;
+    return w.getUint32(w.base + 28);
   }
   set segmentNumber(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 28, v);
+    const w = this.win;
+    w.setUint32(w.base + 28, v);
   }
   get payloadLength(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 32);
+    const w = this.win;
+    return w.getUint32(w.base + 32);
   }
   set payloadLength(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 32, v);
+    const w = this.win;
+    w.setUint32(w.base + 32, v);
   }
   get smKeyHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 36);
+    const w = this.win;
+    return w.getUint32(w.base + 36);
   }
   set smKeyHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 36, v);
+    const w = this.win;
+    w.setUint32(w.base + 36, v);
   }
   get smKeyLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 40);
+    const w = this.win;
+    return w.getUint32(w.base + 40);
   }
   set smKeyLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 40, v);
+    const w = this.win;
+    w.setUint32(w.base + 40, v);
   }
   get attributeOffset(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + 44);
+    const w = this.win;
+    return w.getUint16(w.base + 44);
   }
   set attributeOffset(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + 44, v);
+    const w = this.win;
+    w.setUint16(w.base + 44, v);
   }
   get componentMaskHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 48);
+    const w = this.win;
+    return w.getUint32(w.base + 48);
   }
   set componentMaskHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 48, v);
+    const w = this.win;
+    w.setUint32(w.base + 48, v);
   }
   get componentMaskLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + 52);
+    const w = this.win;
+    return w.getUint32(w.base + 52);
   }
   set componentMaskLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + 52, v);
+    const w = this.win;
+    w.setUint32(w.base + 52, v);
   }
 }
 

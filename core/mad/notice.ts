@@ -35,10 +35,11 @@
  * it prints newLid:oldLid:vmState:00:fe80 as "COMP_MASK" and the prefix's top bit as WAIT_FOR_REPATH;
  * it does not show the vGID as a GID, but the raw DataDetails field carries every byte above.
  */
-import { BytesRef } from './bytes.js';
+import { BytesRef, type FieldWindow } from './bytes.js';
 import { GidView } from './gid-view.js';
 
-// Reads and writes of 16- and 32-bit fields go through the BytesRef's DataView (see bytes.ts); the
+// Field reads and writes go through the view's FieldWindow, `const w = this.win; return w.getUint16(w.base + K)`,
+// the form that keeps each getter within V8's 27-byte always-inline size (see bytes.ts); the
 // few read-modify-write fields use these module-local helpers. They are module-local, not imported,
 // because V8 inlines any function of at most 27 bytecode bytes regardless of the caller's inlining
 // budget and an imported helper's TDZ check pushes its callers over that size.
@@ -58,6 +59,14 @@ export const NOTICE_DATA_DETAILS_SIZE = 54;
 export class NoticeView {
   readonly ref: BytesRef;
   readonly offset: number;
+  /** The window this view reads its fields through (see bytes.ts); replaced when the buffer changes. */
+  win: FieldWindow;
+  /**
+   * A window one byte in: ProducerType/VendorID (bytes 1-3) are the top 24 bits of the u32 it reads at
+   * 0, one shift instead of a 24-bit mask whose wide operand would make the getter 31 bytecode bytes,
+   * past V8's 27-byte always-inline size (see bytes.ts).
+   */
+  win1: FieldWindow;
   /** IssuerGID at +64. */
   readonly issuerGid: GidView;
   /** The GID of traps 64-67 at +16. */
@@ -68,13 +77,16 @@ export class NoticeView {
   constructor(ref: BytesRef, offset: number) {
     this.ref = ref;
     this.offset = offset;
+    this.win = ref.window(offset, (w) => (this.win = w));
+    this.win1 = ref.window(offset + 1, (w) => (this.win1 = w));
     this.issuerGid = new GidView(ref, offset + 64);
     this.gid = new GidView(ref, offset + 16);
     this.vgid = this.gid;
   }
 
   get isGeneric(): number {
-    return this.ref.bytes[this.ref.base + this.offset]! >>> 7;
+    const w = this.win;
+    return w.getUint8(w.base) >>> 7;
   }
   set isGeneric(v: number) {
     const b = this.ref.bytes;
@@ -82,7 +94,8 @@ export class NoticeView {
     b[o] = (b[o]! & 0x7f) | ((v & 1) << 7);
   }
   get type(): number {
-    return this.ref.bytes[this.ref.base + this.offset]! & 0x7f;
+    const w = this.win;
+    return w.getUint8(w.base) & 0x7f;
   }
   set type(v: number) {
     const b = this.ref.bytes;
@@ -90,38 +103,47 @@ export class NoticeView {
     b[o] = (b[o]! & 0x80) | (v & 0x7f);
   }
   get producerType(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
+    const w = this.win1;
+    return w.getUint32(w.base) >>> 8; // bytes 1-3: the top 24 bits of the u32 at byte 1
   }
   set producerType(v: number) {
     setU24(this.ref.bytes, this.ref.base + this.offset + 1, v);
   }
   /** VendorID (IEEE OUI) shares ProducerType's place when IsGeneric = 0. */
   get vendorId(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset) & 0xffffff; // 24-bit field: the u32 starting one byte earlier, masked
+    const w = this.win1;
+    return w.getUint32(w.base) >>> 8; // bytes 1-3: the top 24 bits of the u32 at byte 1
   }
   set vendorId(v: number) {
     setU24(this.ref.bytes, this.ref.base + this.offset + 1, v);
   }
   get trapNumber(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 4);
+    const w = this.win;
+    return w.getUint16(w.base + 4);
   }
   set trapNumber(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 4, v);
+    const w = this.win;
+    w.setUint16(w.base + 4, v);
   }
   get deviceId(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 4);
+    const w = this.win;
+    return w.getUint16(w.base + 4);
   }
   set deviceId(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 4, v);
+    const w = this.win;
+    w.setUint16(w.base + 4, v);
   }
   get issuerLid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 6);
+    const w = this.win;
+    return w.getUint16(w.base + 6);
   }
   set issuerLid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 6, v);
+    const w = this.win;
+    w.setUint16(w.base + 6, v);
   }
   get noticeToggle(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 8]! >>> 7;
+    const w = this.win;
+    return w.getUint8(w.base + 8) >>> 7;
   }
   set noticeToggle(v: number) {
     const b = this.ref.bytes;
@@ -130,7 +152,8 @@ export class NoticeView {
   }
   /** Left uninitialised by real OpenSM in Reports: read it only from producers known to set it. */
   get noticeCount(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 8) & 0x7fff;
+    const w = this.win;
+    return w.getUint16(w.base + 8) & 0x7fff;
   }
   set noticeCount(v: number) {
     const b = this.ref.bytes;
@@ -140,10 +163,12 @@ export class NoticeView {
 
   /** Byte i (0..53) of DataDetails, for opaque (vendor or unknown) layouts. */
   dataDetailsByte(i: number): number {
-    return this.ref.bytes[this.ref.base + this.offset + 10 + i]!;
+    const w = this.win;
+    return w.getUint8(w.base + 10 + i);
   }
   setDataDetailsByte(i: number, v: number): void {
-    this.ref.bytes[this.ref.base + this.offset + 10 + i] = v;
+    const w = this.win;
+    w.setUint8(w.base + 10 + i, v);
   }
   /** Zeroes the 54 DataDetails bytes (before filling one trap's layout). */
   clearDataDetails(): this {
@@ -154,21 +179,26 @@ export class NoticeView {
 
   // Trap 128: the LID of the switch whose link state changed.
   get lidAddr(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 10);
+    const w = this.win;
+    return w.getUint16(w.base + 10);
   }
   set lidAddr(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 10, v);
+    const w = this.win;
+    w.setUint16(w.base + 10, v);
   }
 
   // Trap 144: capability mask change. Its LIDADDR sits at +12 (after 2 reserved bytes), not at +10.
   get trap144LidAddr(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 12);
+    const w = this.win;
+    return w.getUint16(w.base + 12);
   }
   set trap144LidAddr(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 12, v);
+    const w = this.win;
+    w.setUint16(w.base + 12, v);
   }
   get otherLocalChanges(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 15]! & 1;
+    const w = this.win;
+    return w.getUint8(w.base + 15) & 1;
   }
   set otherLocalChanges(v: number) {
     const b = this.ref.bytes;
@@ -176,72 +206,94 @@ export class NoticeView {
     b[o] = (b[o]! & 0xfe) | (v & 1);
   }
   get capabilityMask(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 16);
+    const w = this.win;
+    return w.getUint32(w.base + 16);
   }
   set capabilityMask(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 16, v);
+    const w = this.win;
+    w.setUint32(w.base + 16, v);
   }
   /** LinkSpeedExtEnabledChange, LinkSpeedEnabledChange, LinkWidthEnabledChange, NodeDescriptionChange... */
   get changeFlags(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 20);
+    const w = this.win;
+    return w.getUint16(w.base + 20);
   }
   set changeFlags(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 20, v);
+    const w = this.win;
+    w.setUint16(w.base + 20, v);
   }
   get capabilityMask2(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 22);
+    const w = this.win;
+    return w.getUint16(w.base + 22);
   }
   set capabilityMask2(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 22, v);
+    const w = this.win;
+    w.setUint16(w.base + 22, v);
   }
 
   // RePath (69) / UnPath (68): the layout in the header comment.
   get newLid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 10);
+    const w = this.win;
+    return w.getUint16(w.base + 10);
   }
   set newLid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 10, v);
+    const w = this.win;
+    w.setUint16(w.base + 10, v);
   }
   get oldLid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 12);
+    const w = this.win;
+    return w.getUint16(w.base + 12);
   }
   set oldLid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 12, v);
+    const w = this.win;
+    w.setUint16(w.base + 12, v);
   }
   get vmState(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 14]!;
+    const w = this.win;
+    return w.getUint8(w.base + 14);
   }
   set vmState(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 14] = v;
+    const w = this.win;
+    w.setUint8(w.base + 14, v);
   }
   get newPortGuidHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 32);
+    const w = this.win;
+    return w.getUint32(w.base + 32);
   }
   set newPortGuidHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 32, v);
+    const w = this.win;
+    w.setUint32(w.base + 32, v);
   }
   get newPortGuidLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 36);
+    const w = this.win;
+    return w.getUint32(w.base + 36);
   }
   set newPortGuidLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 36, v);
+    const w = this.win;
+    w.setUint32(w.base + 36, v);
   }
   get oldPortGuidHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 40);
+    const w = this.win;
+    return w.getUint32(w.base + 40);
   }
   set oldPortGuidHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 40, v);
+    const w = this.win;
+    w.setUint32(w.base + 40, v);
   }
   get oldPortGuidLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 44);
+    const w = this.win;
+    return w.getUint32(w.base + 44);
   }
   set oldPortGuidLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 44, v);
+    const w = this.win;
+    w.setUint32(w.base + 44, v);
   }
   get sequence(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 48);
+    const w = this.win;
+    return w.getUint32(w.base + 48);
   }
   set sequence(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 48, v);
+    const w = this.win;
+    w.setUint32(w.base + 48, v);
   }
 }

@@ -5,10 +5,11 @@
 //   50 P_Key(2)  52 QoSClass(12b) SL(4b)  54 MTUSelector(2b) MTU(6b)  55 RateSelector(2b) Rate(6b)
 //   56 PacketLifeTimeSelector(2b) PacketLifeTime(6b)  57 Preference  58-63 reserved
 // mtu, rate and pktLife are whole bytes (selector included), as the golden file lists them.
-import { BytesRef } from './bytes.js';
+import { BytesRef, type FieldWindow } from './bytes.js';
 import { GidView } from './gid-view.js';
 
-// Reads and writes of 16- and 32-bit fields go through the BytesRef's DataView (see bytes.ts); the
+// Field reads and writes go through the view's FieldWindow, `const w = this.win; return w.getUint16(w.base + K)`,
+// the form that keeps each getter within V8's 27-byte always-inline size (see bytes.ts); the
 // few read-modify-write fields use these module-local helpers. They are module-local, not imported,
 // because V8 inlines any function of at most 27 bytecode bytes regardless of the caller's inlining
 // budget and an imported helper's TDZ check pushes its callers over that size.
@@ -32,42 +33,54 @@ export const PATH_RECORD_SIZE = 64;
 export class PathRecordView {
   readonly ref: BytesRef;
   readonly offset: number;
+  /** The window this view reads its fields through (see bytes.ts); replaced when the buffer changes. */
+  win: FieldWindow;
   readonly dgid: GidView;
   readonly sgid: GidView;
 
   constructor(ref: BytesRef, offset: number) {
     this.ref = ref;
     this.offset = offset;
+    this.win = ref.window(offset, (w) => (this.win = w));
     this.dgid = new GidView(ref, offset + 8);
     this.sgid = new GidView(ref, offset + 24);
   }
 
   get serviceIdHigh(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset);
+    const w = this.win;
+    return w.getUint32(w.base);
   }
   set serviceIdHigh(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset, v);
+    const w = this.win;
+    w.setUint32(w.base, v);
   }
   get serviceIdLow(): number {
-    return this.ref.dv.getUint32(this.ref.dvBase + this.offset + 4);
+    const w = this.win;
+    return w.getUint32(w.base + 4);
   }
   set serviceIdLow(v: number) {
-    this.ref.dv.setUint32(this.ref.dvBase + this.offset + 4, v);
+    const w = this.win;
+    w.setUint32(w.base + 4, v);
   }
   get dlid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 40);
+    const w = this.win;
+    return w.getUint16(w.base + 40);
   }
   set dlid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 40, v);
+    const w = this.win;
+    w.setUint16(w.base + 40, v);
   }
   get slid(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 42);
+    const w = this.win;
+    return w.getUint16(w.base + 42);
   }
   set slid(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 42, v);
+    const w = this.win;
+    w.setUint16(w.base + 42, v);
   }
   get rawTraffic(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 44]! >>> 7;
+    const w = this.win;
+    return w.getUint8(w.base + 44) >>> 7;
   }
   set rawTraffic(v: number) {
     const b = this.ref.bytes;
@@ -75,7 +88,8 @@ export class PathRecordView {
     b[o] = (b[o]! & 0x7f) | ((v & 1) << 7);
   }
   get flowLabel(): number {
-    return (this.ref.dv.getUint32(this.ref.dvBase + this.offset + 44) >>> 8) & 0xfffff;
+    const w = this.win;
+    return (w.getUint32(w.base + 44) >>> 8) & 0xfffff;
   }
   set flowLabel(v: number) {
     const b = this.ref.bytes;
@@ -84,19 +98,24 @@ export class PathRecordView {
     setU32(b, o, (w & 0xf00000ff) | ((v & 0xfffff) << 8));
   }
   get hopLimit(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 47]!;
+    const w = this.win;
+    return w.getUint8(w.base + 47);
   }
   set hopLimit(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 47] = v;
+    const w = this.win;
+    w.setUint8(w.base + 47, v);
   }
   get tclass(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 48]!;
+    const w = this.win;
+    return w.getUint8(w.base + 48);
   }
   set tclass(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 48] = v;
+    const w = this.win;
+    w.setUint8(w.base + 48, v);
   }
   get reversible(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 49]! >>> 7;
+    const w = this.win;
+    return w.getUint8(w.base + 49) >>> 7;
   }
   set reversible(v: number) {
     const b = this.ref.bytes;
@@ -104,7 +123,8 @@ export class PathRecordView {
     b[o] = (b[o]! & 0x7f) | ((v & 1) << 7);
   }
   get numbPath(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 49]! & 0x7f;
+    const w = this.win;
+    return w.getUint8(w.base + 49) & 0x7f;
   }
   set numbPath(v: number) {
     const b = this.ref.bytes;
@@ -112,13 +132,16 @@ export class PathRecordView {
     b[o] = (b[o]! & 0x80) | (v & 0x7f);
   }
   get pkey(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 50);
+    const w = this.win;
+    return w.getUint16(w.base + 50);
   }
   set pkey(v: number) {
-    this.ref.dv.setUint16(this.ref.dvBase + this.offset + 50, v);
+    const w = this.win;
+    w.setUint16(w.base + 50, v);
   }
   get qosClass(): number {
-    return this.ref.dv.getUint16(this.ref.dvBase + this.offset + 52) >>> 4;
+    const w = this.win;
+    return w.getUint16(w.base + 52) >>> 4;
   }
   set qosClass(v: number) {
     const b = this.ref.bytes;
@@ -126,7 +149,8 @@ export class PathRecordView {
     setU16(b, o, ((v & 0xfff) << 4) | (b[o + 1]! & 0x0f));
   }
   get sl(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 53]! & 0x0f;
+    const w = this.win;
+    return w.getUint8(w.base + 53) & 0x0f;
   }
   set sl(v: number) {
     const b = this.ref.bytes;
@@ -135,40 +159,52 @@ export class PathRecordView {
   }
   /** MTU byte: selector in bits 7-6, MTU enum in bits 5-0 (golden: 132 = exactly 2048). */
   get mtu(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 54]!;
+    const w = this.win;
+    return w.getUint8(w.base + 54);
   }
   set mtu(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 54] = v;
+    const w = this.win;
+    w.setUint8(w.base + 54, v);
   }
   get rate(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 55]!;
+    const w = this.win;
+    return w.getUint8(w.base + 55);
   }
   set rate(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 55] = v;
+    const w = this.win;
+    w.setUint8(w.base + 55, v);
   }
   get pktLife(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 56]!;
+    const w = this.win;
+    return w.getUint8(w.base + 56);
   }
   set pktLife(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 56] = v;
+    const w = this.win;
+    w.setUint8(w.base + 56, v);
   }
   get preference(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 57]!;
+    const w = this.win;
+    return w.getUint8(w.base + 57);
   }
   set preference(v: number) {
-    this.ref.bytes[this.ref.base + this.offset + 57] = v;
+    const w = this.win;
+    w.setUint8(w.base + 57, v);
   }
   /** The 6-bit MTU enum without its selector. */
   get mtuValue(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 54]! & 0x3f;
+    const w = this.win;
+    return w.getUint8(w.base + 54) & 0x3f;
   }
   get mtuSelector(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 54]! >>> 6;
+    const w = this.win;
+    return w.getUint8(w.base + 54) >>> 6;
   }
   get rateValue(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 55]! & 0x3f;
+    const w = this.win;
+    return w.getUint8(w.base + 55) & 0x3f;
   }
   get pktLifeValue(): number {
-    return this.ref.bytes[this.ref.base + this.offset + 56]! & 0x3f;
+    const w = this.win;
+    return w.getUint8(w.base + 56) & 0x3f;
   }
 }

@@ -38,6 +38,8 @@ export interface LatencySummary {
 
 let wasmReady = false;
 
+let wasmLoading: Promise<void> | undefined;
+
 function ensureWasm(): void {
   if (!wasmReady) {
     // Node compiles the small module synchronously; callers that can await use ready().
@@ -51,10 +53,14 @@ export class LatencyHistogram implements LatencyRecorder {
 
   /** Loads the WebAssembly module once per thread; await before the first histogram. */
   static async ready(): Promise<void> {
-    if (!wasmReady) {
-      await initWebAssembly();
+    if (wasmReady) return;
+    // One load shared by concurrent callers: hdr-histogram-js instantiates the module once per
+    // pending call and each completion replaces it, so a histogram made in between would be
+    // freed by another instance ("Object is not pinned").
+    wasmLoading ??= initWebAssembly().then(() => {
       wasmReady = true;
-    }
+    });
+    await wasmLoading;
   }
 
   constructor() {

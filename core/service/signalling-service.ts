@@ -18,6 +18,10 @@
 //
 // Relays live in typed arrays indexed by slot; the relayed request goes out with TID
 // (RELAY_TAG | generation, slot) and its bytes stay in a slab for re-sends.
+//
+// With a store (--db), the mirror's tables are loaded from SQLite at construction and every
+// change is committed there before the MAD acknowledging it leaves (service-journal.ts): the
+// service says what a MAD may change before the SM handles it, and flushes before each send.
 import {
   GSI_QP,
   GuidInfoRecordMask,
@@ -25,12 +29,14 @@ import {
   Method,
   MgmtClass,
   SaAttr,
+  SMP_DATA_OFFSET,
   maskHasBit,
 } from '../mad/constants.js';
 import { GUIDS_PER_BLOCK } from '../mad/guid-info-record.js';
 import { setU32, u32 } from '../mad/bytes.js';
 import { MadError } from '../mad/mad-error.js';
 import { MadView } from '../mad/mad-view.js';
+import { NoticeView } from '../mad/notice.js';
 import type { CostModel } from '../engine/cost-model.js';
 import type { Scheduler } from '../engine/event-queue.js';
 import { EventKind, eventOwner } from '../engine/event-kinds.js';
@@ -38,6 +44,9 @@ import { Counter, type Counters } from '../metrics/counters.js';
 import { SinkRole, type MadSink, type Transport } from '../fabric/transport.js';
 import { ReportScope, SubnetManager, responseMethod } from '../sm/subnet-manager.js';
 import { attachVguid, detachVguid } from '../sm/sa-guid-info-record.js';
+import { informFieldsFrom } from '../sm/sa-inform-info.js';
+import type { ServiceStore } from './service-store.js';
+import { ServiceJournal, type RestoreSummary } from './service-journal.js';
 
 /** Event kinds of the service (owner 5: beside the engine's owners 0..4). */
 export const ServiceEventKind = {
@@ -71,6 +80,13 @@ export interface SignallingServiceOptions {
   readonly recordInterest?: boolean;
   /** Structured log lines (--json-log). */
   readonly log?: (event: Record<string, unknown>) => void;
+  /**
+   * Persistence (--db): the tables are loaded from it now, and every change is written to it
+   * before the MAD that acknowledges the change leaves (service-journal.ts).
+   */
+  readonly store?: ServiceStore;
+  /** Wall clock in ms for the store's park times (default Date.now; tests pass their own). */
+  readonly wallClockMs?: () => number;
 }
 
 /** The service's own counts (the SM-side MAD counts are in `counters`). */
@@ -110,6 +126,12 @@ export class SignallingService implements MadSink {
   private readonly fwd = new Uint8Array(MAD_SIZE);
   private readonly fwdView = new MadView();
   private nextHost = 0;
+  /** The write-ahead mirror in SQLite, when the service has a store. */
+  readonly journal: ServiceJournal | undefined;
+  /** What the start loaded from the store (undefined without one). */
+  readonly restored: RestoreSummary | undefined;
+  private readonly iiView = new MadView();
+  private trapNotice: NoticeView | undefined;
   // ---- relays
   private readonly cap: number;
   private readonly rActive: Uint8Array;
@@ -138,7 +160,11 @@ export class SignallingService implements MadSink {
     // The mirror SM: bound to a facade so that MADs reach the service first; it sends through the port.
     const facade: Transport = {
       bind: () => undefined,
-      send: (mad, sl, sq, sgh, sgl, dl, dq, dgh, dgl, depart) => t.send(mad, sl, sq, sgh, sgl, dl, dq, dgh, dgl, depart),
+      send: (mad, sl, sq, sgh, sgl, dl, dq, dgh, dgl, depart) => {
+        // Whatever the SM answers or reports leaves only after the change behind it is on disk.
+        this.journal?.flush();
+        t.send(mad, sl, sq, sgh, sgl, dl, dq, dgh, dgl, depart);
+      },
     };
     this.sm = new SubnetManager({
       hosts,
@@ -171,6 +197,13 @@ export class SignallingService implements MadSink {
     this.rFreeCount = this.cap;
     this.resView.wrapForWrite(this.resBytes);
     this.fwdView.wrapForWrite(this.fwd);
+    if (o.store !== undefined) {
+      this.journal = new ServiceJournal(this.sm, o.store, o.scheduler, o.wallClockMs);
+      const r = this.journal.restore(o.scheduler.nowNs);
+      this.nextHost = r.nextHost;
+      this.restored = r.summary;
+      this.stats.hostsRegistered = r.summary.hosts;
+    }
     t.bind(t.lid, SinkRole.Sm, this);
   }
 
@@ -182,12 +215,30 @@ export class SignallingService implements MadSink {
     }
     if (kind === EventKind.SmFanout || kind === EventKind.SmReportTimeout || kind === EventKind.SmTrapExpiry) {
       this.sm.onEvent(kind, a, b, nowNs);
+      // Expiry changes the trap table; the last Report answered or given up retires pending notices.
+      this.journal?.flush();
       return;
     }
     throw new RangeError(`SignallingService event kind: ${kind} is not a service or SM event`);
   }
 
   receive(
+    mad: Uint8Array,
+    srcLid: number,
+    srcQp: number,
+    srcGuidHigh: number,
+    srcGuidLow: number,
+    dstLid: number,
+    dstQp: number,
+    dstGuidHigh: number,
+    dstGuidLow: number,
+    nowNs: number,
+  ): void {
+    this.handle(mad, srcLid, srcQp, srcGuidHigh, srcGuidLow, dstLid, dstQp, dstGuidHigh, dstGuidLow, nowNs);
+    this.journal?.flush();
+  }
+
+  private handle(
     mad: Uint8Array,
     srcLid: number,
     srcQp: number,
@@ -215,6 +266,7 @@ export class SignallingService implements MadSink {
       return;
     }
     if (v.mgmtClass !== MgmtClass.SubnAdm || method === Method.ReportResp || method === Method.Report) {
+      if (this.journal !== undefined && v.mgmtClass === MgmtClass.SubnLid && method === Method.Trap) this.touchTrap(v);
       this.sm.receive(mad, srcLid, srcQp, srcGuidHigh, srcGuidLow, dstLid, dstQp, dstGuidHigh, dstGuidLow, nowNs);
       return;
     }
@@ -227,6 +279,7 @@ export class SignallingService implements MadSink {
         return;
       }
       this.log?.({ event: 'inform-info', lid: srcLid, subscribe: v.informInfo.subscribe, grhSgid: guidHex(srcGuidHigh, srcGuidLow) });
+      this.noteInform(mad, srcLid, srcGuidHigh, srcGuidLow);
       this.sm.receive(mad, srcLid, srcQp, srcGuidHigh, srcGuidLow, dstLid, dstQp, dstGuidHigh, dstGuidLow, nowNs);
       return;
     }
@@ -263,11 +316,18 @@ export class SignallingService implements MadSink {
 
   /** Registers a host port now (an operator's static list, or a test); returns its host index. */
   registerHost(lid: number, guidHigh: number, guidLow: number): number {
+    const h = this.addHost(lid, guidHigh, guidLow);
+    this.journal?.flush();
+    return h;
+  }
+
+  private addHost(lid: number, guidHigh: number, guidLow: number): number {
     const known = this.sm.lidHost[lid]!;
     if (known >= 0) return known;
     if (this.nextHost >= this.sm.hosts) throw new RangeError(`SignallingService hosts: more than maxHosts ${this.sm.hosts} ports`);
     const h = this.nextHost++;
     this.sm.registerHost(h, lid, guidHigh, guidLow);
+    this.journal?.noteHost(h);
     this.stats.hostsRegistered++;
     this.log?.({ event: 'host', host: h, lid, portGuid: guidHex(guidHigh, guidLow) });
     return h;
@@ -349,7 +409,7 @@ export class SignallingService implements MadSink {
     if (kind === RelayKind.HostLookup) {
       if (v.status === MadStatus.Ok && v.attributeId === SaAttr.GuidInfoRecord) {
         const r = v.guidInfoRecord;
-        if ((r.guidHigh(0) | r.guidLow(0)) !== 0) this.registerHost(r.lid, r.guidHigh(0), r.guidLow(0));
+        if ((r.guidHigh(0) | r.guidLow(0)) !== 0) this.addHost(r.lid, r.guidHigh(0), r.guidLow(0));
       }
       const parked = this.rParked.slice(s * MAD_SIZE, s * MAD_SIZE + MAD_SIZE);
       const lid = this.rLid[s]!;
@@ -359,6 +419,7 @@ export class SignallingService implements MadSink {
       this.freeRelay(s);
       // Handled now that the port is known (or answered SaRequestInvalid by the SM if it is still not).
       const t = this.transport;
+      this.noteInform(parked, lid, gh, gl);
       this.sm.receive(parked, lid, qp, gh, gl, t.lid, GSI_QP, 0, 0, nowNs);
       return;
     }
@@ -369,6 +430,8 @@ export class SignallingService implements MadSink {
     fwd.set(v.bytes.subarray(0, MAD_SIZE));
     setU32(fwd, 8, this.rTid[s * 2]!);
     setU32(fwd, 12, this.rTid[s * 2 + 1]!);
+    // The requester's acknowledgement leaves only once what it acknowledges is on disk.
+    this.journal?.flush();
     const t = this.transport;
     t.send(fwd, t.lid, GSI_QP, t.portGuidHigh, t.portGuidLow, this.rLid[s]!, this.rQp[s]!, this.rGuid[s * 2]!, this.rGuid[s * 2 + 1]!, nowNs);
     if (v.status !== MadStatus.Ok) this.counters.v[Counter.smSentErrorResp]!++;
@@ -394,13 +457,24 @@ export class SignallingService implements MadSink {
     const rec = v.guidInfoRecord;
     const block = rec.blockNum;
     let host = sm.lidHost[rec.lid]!;
-    if (host < 0 && block === 0 && (rec.guidHigh(0) | rec.guidLow(0)) !== 0) host = this.registerHost(rec.lid, rec.guidHigh(0), rec.guidLow(0));
+    if (host < 0 && block === 0 && (rec.guidHigh(0) | rec.guidLow(0)) !== 0) host = this.addHost(rec.lid, rec.guidHigh(0), rec.guidLow(0));
     if (host < 0) {
       this.stats.mirrorUnknownHost++;
       return;
     }
     const mh = req.componentMaskHigh;
     const ml = req.componentMaskLow;
+    const journal = this.journal;
+    if (journal !== undefined) {
+      // Everything this answer can change: each index's present alias and the GUID set there.
+      for (let k = 0; k < GUIDS_PER_BLOCK; k++) {
+        if (!maskHasBit(mh, ml, GuidInfoRecordMask.GID0 + k)) continue;
+        const index = block * GUIDS_PER_BLOCK + k;
+        if (index >= sm.guidCap) continue;
+        journal.touch(sm.aliasHigh[host * sm.guidCap + index]!, sm.aliasLow[host * sm.guidCap + index]!);
+        if (method === Method.Set) journal.touch(rec.guidHigh(k), rec.guidLow(k));
+      }
+    }
     for (let k = 0; k < GUIDS_PER_BLOCK; k++) {
       if (!maskHasBit(mh, ml, GuidInfoRecordMask.GID0 + k)) continue;
       const index = block * GUIDS_PER_BLOCK + k;
@@ -436,6 +510,38 @@ export class SignallingService implements MadSink {
     if (holder >= 0) detachVguid(sm, holder, sm.lidVguid.port(gh, gl), nowNs);
     attachVguid(sm, host, index, gh, gl, nowNs);
     this.log?.({ event: 'alias-set', host, lid: sm.hostLid[host], index, vguid: guidHex(gh, gl) });
+  }
+
+  /** Persistence: an InformInfo Set is about to reach the SM; the journal learns whose and what. */
+  private noteInform(mad: Uint8Array, srcLid: number, sgH: number, sgL: number): void {
+    const journal = this.journal;
+    if (journal === undefined) return;
+    const v = this.iiView;
+    try {
+      v.wrap(mad);
+    } catch (e) {
+      if (!(e instanceof MadError)) throw e;
+      return; // answered as malformed: changes nothing
+    }
+    if (v.mgmtClass !== MgmtClass.SubnAdm || v.attributeId !== SaAttr.InformInfo || v.method !== Method.Set) return;
+    // The subscriber as the SA names it (sa-inform-info.ts): the GRH's SGID, else the port's GUID.
+    let subH = sgH;
+    let subL = sgL;
+    if ((subH | subL) === 0) {
+      const host = this.sm.lidHost[srcLid]!;
+      if (host < 0) return;
+      subH = this.sm.hostPortGuidHigh[host]!;
+      subL = this.sm.hostPortGuidLow[host]!;
+    }
+    informFieldsFrom(v.informInfo, journal.informFields);
+    journal.noteInform(subH, subL);
+  }
+
+  /** Persistence: a life-cycle trap may change the state of the vGUID it names. */
+  private touchTrap(v: MadView): void {
+    if (this.trapNotice === undefined || this.trapNotice.ref !== v.ref) this.trapNotice = new NoticeView(v.ref, SMP_DATA_OFFSET);
+    const n = this.trapNotice;
+    this.journal!.touch(n.vgid.guidHigh, n.vgid.guidLow);
   }
 
   /** per-pf-interest: remember who asked for a path to which vGUID (as the emulated SA does). */

@@ -1,6 +1,8 @@
 // Reports: the SM forwards each notice to the matching subscribers as Report(Notice) MADs,
 // each answered by a ReportResp, re-sent after cost.reportRespTimeoutNs up to
-// cost.reportMaxRetries times (same TID, as OpenSM's transaction layer does), all counted.
+// cost.reportMaxRetries times (same TID, as OpenSM's transaction layer does), then re-driven in
+// up to cost.reportRedriveRounds rounds with a doubling back-off before the subscriber is given
+// up (smReportsAbandoned: a dead subscriber), all counted.
 //
 // A notice becomes a fan-out job: its Report MAD is built once into the job's 256-byte buffer,
 // and one SmFanout event per Report walks the subscribers (the whole subscription list, as
@@ -8,6 +10,18 @@
 // subscribers holds one buffer, not 6 M. Outstanding Reports live in typed arrays indexed by a
 // slot that is also the TID's low word; the TID's high word carries the slot's generation, so
 // a late ReportResp for a reused slot is recognised and ignored.
+//
+// The transmit path (issue 7 item 6) is a server of its own (`tx`), apart from the SA's request
+// dispatcher: the list walk of a notice and every Report sent or re-sent take it, so Reports are
+// paced by it while SA requests are answered from their own queue. Notices being reported wait
+// in a run queue and take turns (round robin, one Report per turn); one SmFanout event fires
+// each time the transmitter is free, so a Report's send decision and its departure happen at
+// the same virtual time and a storm of notices costs one event per Report. Flow control: at most
+// cost.reportWindow unanswered Reports in flight to one subscriber port (LID); a fan-out whose
+// next subscriber's window is full waits on that port (FIFO per LID) and resumes when one of its
+// Reports is answered, re-sent elsewhere or given up. Re-sends are never held back by the window.
+// The backlog (subscriber entries still to walk, over every active notice) and the Reports in
+// flight are tracked with their peaks: `repath run --json` shows them.
 import {
   GSI_QP,
   Method,
@@ -22,6 +36,7 @@ import { Counter } from '../metrics/counters.js';
 import { NoticeFields } from './subscriptions.js';
 import type { SubnetManager } from './subnet-manager.js';
 import { LIFE_CYCLE_VENDOR_ID, LifeCycleDevice } from './life-cycle.js';
+import { ServiceQueue } from './service-queue.js';
 
 /** High 16 bits of a Report TID: marks it as the SM's; the low 16 bits carry the slot generation. */
 const REPORT_TID_TAG = 0x5e90 << 16;
@@ -29,6 +44,8 @@ const JOB_SCAN_ALL = 0;
 const JOB_LIST = 1;
 
 export class ReportSender {
+  /** The transmit path: list walks and Reports (sent and re-sent) are served here, FIFO. */
+  readonly tx = new ServiceQueue();
   private readonly view = new MadView();
   private readonly fields = new NoticeFields();
   // ---- jobs (one per notice being reported)
@@ -39,10 +56,20 @@ export class ReportSender {
   private jobEnd = new Uint32Array(0);
   /** Matching fields per job: isGeneric, type, trapNumber, producerType, issuerLid. */
   private jobMatch = new Uint32Array(0);
+  /** Subscriber entries the job has still to walk (its share of the backlog). */
+  private jobRemain = new Uint32Array(0);
   private jobFree = new Int32Array(0);
   private jobFreeCount = 0;
   private jobCap = 0;
   activeJobs = 0;
+  /** Transmit-path cost still to charge at the job's next turn (its list walk or lookups). */
+  private jobCharge = new Float64Array(0);
+  // ---- run queue of notices waiting for the transmitter (ring of job ids)
+  private run = new Int32Array(16);
+  private runHead = 0;
+  private runSize = 0;
+  /** An SmFanout event is pending (the transmitter will take the next turn). */
+  private turnPending = false;
   // ---- subscriber GUID lists of JOB_LIST jobs (arena, reset when no list job is active)
   private list = new Uint32Array(1024);
   private listTop = 0;
@@ -55,18 +82,45 @@ export class ReportSender {
   private outJob = new Int32Array(0);
   private outGen = new Uint16Array(0);
   private outRetries = new Uint8Array(0);
+  private outRedrives = new Uint8Array(0);
   private outHigh = new Uint32Array(0);
   private outLow = new Uint32Array(0);
   private outActive = new Uint8Array(0);
+  /** Subscriber key (registry id) of the slot's Report: its place in that subscriber's window. */
+  private outKey = new Uint32Array(0);
   private outFree = new Int32Array(0);
   private outFreeCount = 0;
   private outCap = 0;
   outstanding = 0;
+  // ---- flow control per subscriber (indexed by the SM's registry id of the subscriber GUID)
+  private inFlight = new Uint32Array(1024);
+  private deferHead = new Int32Array(1024).fill(-1);
+  private deferTail = new Int32Array(1024).fill(-1);
+  /** Deferred Reports: pool entries (job, next in the subscriber's FIFO) and their free list. */
+  private deferJob = new Int32Array(0);
+  private deferNext = new Int32Array(0);
+  private deferFree = new Int32Array(0);
+  private deferFreeCount = 0;
+  deferred = 0;
+  // ---- notices owed to askers that were migrating when their notice went out (per-pf-interest)
+  private owedHead = new Int32Array(0);
+  private owedJob = new Int32Array(0);
+  private owedNext = new Int32Array(0);
+  private owedFree = new Int32Array(0);
+  private owedFreeCount = 0;
+  owed = 0;
+  // ---- queue figures: Reports still to send (entries to walk) and in flight, with peaks
+  backlog = 0;
+  private peakBacklog = 0;
+  private peakInFlight = 0;
+  private backlogBase = 0;
+  private inFlightBase = 0;
 
   constructor(private readonly sm: SubnetManager) {
     this.hostStamp = new Uint32Array(sm.hosts);
     this.growJobs(16);
     this.growOut(256);
+    this.growDeferred(64);
   }
 
   // ------------------------------------------------------------------ notices
@@ -174,8 +228,9 @@ export class ReportSender {
     this.jobMode[job] = JOB_SCAN_ALL;
     this.jobCursor[job] = 0;
     this.jobEnd[job] = sm.subscriptions.count;
-    sm.serve(nowNs, sm.subscriptions.count * sm.cost.smScanPerSubscriptionNs);
-    sm.scheduler.push(sm.busyUntilNs, EventKind.SmFanout, job, 0, 0);
+    this.addBacklog(job, sm.subscriptions.count);
+    this.jobCharge[job] = sm.subscriptions.count * sm.cost.smScanPerSubscriptionNs;
+    this.ready(job, nowNs);
   }
 
   /**
@@ -200,7 +255,13 @@ export class ReportSender {
     for (let i = 0; i < k; i++) {
       const id = ids[i]!;
       const host = sm.hostOfGuid(sm.regHigh[id]!, sm.regLow[id]!);
-      if (host < 0 || this.hostStamp[host] === stamp) continue;
+      if (host < 0) {
+        // The asker is migrating itself (deleted, parked, not yet set at its destination): the
+        // notice is owed to it and goes to its new host when it arrives (onArrival).
+        if (sm.trapTable.find(sm.regHigh[id]!, sm.regLow[id]!) >= 0) this.owe(job, id);
+        continue;
+      }
+      if (this.hostStamp[host] === stamp) continue;
       this.hostStamp[host] = stamp;
       const ph = sm.hostPortGuidHigh[host]!;
       const pl = sm.hostPortGuidLow[host]!;
@@ -217,65 +278,281 @@ export class ReportSender {
     this.jobCursor[job] = start;
     this.jobEnd[job] = this.listTop;
     this.activeListJobs++;
+    this.addBacklog(job, (this.listTop - start) >>> 1);
     // The candidates were looked up, not scanned: charge the lookups like list entries.
-    sm.serve(nowNs, k * sm.cost.smScanPerSubscriptionNs);
-    sm.scheduler.push(sm.busyUntilNs, EventKind.SmFanout, job, 0, 0);
+    this.jobCharge[job] = k * sm.cost.smScanPerSubscriptionNs;
+    this.ready(job, nowNs);
   }
 
-  /** One SmFanout event: send the job's next Report (if any), schedule the one after. */
-  fanoutStep(job: number, nowNs: number): void {
+  /** The job (a notice) wants the transmitter: into the run queue, and a turn scheduled if none is. */
+  private ready(job: number, nowNs: number): void {
+    if (this.runSize === this.run.length) {
+      const r = new Int32Array(this.run.length * 2);
+      for (let i = 0; i < this.runSize; i++) r[i] = this.run[(this.runHead + i) % this.run.length]!;
+      this.run = r;
+      this.runHead = 0;
+    }
+    this.run[(this.runHead + this.runSize) % this.run.length] = job;
+    this.runSize++;
+    this.scheduleTurn(nowNs);
+  }
+
+  private scheduleTurn(nowNs: number): void {
+    if (this.turnPending || this.runSize === 0) return;
+    this.turnPending = true;
+    const busy = this.tx.busyUntilNs;
+    this.sm.scheduler.push(busy > nowNs ? busy : nowNs, EventKind.SmFanout, 0, 0, 0);
+  }
+
+  /** One SmFanout event: the transmitter is free; the notice whose turn it is sends its next Report. */
+  fanoutTurn(nowNs: number): void {
+    this.turnPending = false;
+    if (this.runSize === 0) return;
+    const job = this.run[this.runHead]!;
+    this.runHead = (this.runHead + 1) % this.run.length;
+    this.runSize--;
+    if (this.jobCharge[job]! > 0) {
+      this.tx.serve(nowNs, this.jobCharge[job]!);
+      this.jobCharge[job] = 0;
+    }
+    this.fanoutStep(job, nowNs);
+    this.scheduleTurn(nowNs);
+  }
+
+  /**
+   * The job's turn: send its next Report (if any) and queue the job for another turn. A
+   * subscriber whose window is full does not hold the notice up: its Report is deferred to the
+   * subscriber's own queue and the walk goes on to the next subscriber.
+   */
+  private fanoutStep(job: number, nowNs: number): void {
     const sm = this.sm;
     let cursor = this.jobCursor[job]!;
+    const from = cursor;
     const end = this.jobEnd[job]!;
-    let sent = false;
-    if (this.jobMode[job] === JOB_SCAN_ALL) {
+    const scan = this.jobMode[job] === JOB_SCAN_ALL;
+    const limit = scan ? Math.min(end, sm.subscriptions.count) : end;
+    if (scan) {
       const subs = sm.subscriptions;
       const f = this.loadFields(job);
-      const limit = end < subs.count ? end : subs.count;
       while (cursor < limit) {
         const r = cursor++;
-        if (subs.matches(r, f)) {
-          sent = this.sendReport(job, subs.subscriberHigh(r), subs.subscriberLow(r), nowNs);
-          if (sent) break;
-        }
+        if (subs.matches(r, f) && this.offer(job, subs.subscriberHigh(r), subs.subscriberLow(r), nowNs)) break;
       }
     } else {
       while (cursor < end) {
-        const h = this.list[cursor]!;
-        const l = this.list[cursor + 1]!;
+        const high = this.list[cursor]!;
+        const low = this.list[cursor + 1]!;
         cursor += 2;
-        sent = this.sendReport(job, h, l, nowNs);
-        if (sent) break;
+        if (this.offer(job, high, low, nowNs)) break;
       }
     }
     this.jobCursor[job] = cursor;
-    const limit = this.jobMode[job] === JOB_SCAN_ALL ? Math.min(end, sm.subscriptions.count) : end;
+    this.walked(job, scan ? cursor - from : (cursor - from) >>> 1);
     if (cursor < limit) {
-      sm.scheduler.push(sm.busyUntilNs > nowNs ? sm.busyUntilNs : nowNs, EventKind.SmFanout, job, 0, 0);
+      this.ready(job, nowNs);
     } else {
-      if (this.jobMode[job] === JOB_LIST && --this.activeListJobs === 0) this.listTop = 0;
+      this.walked(job, this.jobRemain[job]!);
+      if (!scan && --this.activeListJobs === 0) this.listTop = 0;
       this.unrefJob(job);
     }
   }
 
-  /** Sends one Report of `job` to subscriber GUID (high, low); false when it is unreachable. */
-  private sendReport(job: number, high: number, low: number, nowNs: number): boolean {
+  /**
+   * The job's Report for subscriber (high, low): sent now (true: this turn's Report), deferred
+   * behind the subscriber's full window, or counted undeliverable (false: the walk goes on).
+   */
+  private offer(job: number, high: number, low: number, nowNs: number): boolean {
     const sm = this.sm;
-    const c = sm.counters.v;
     const lid = sm.lidOfGuid(high, low);
     if (lid < 0) {
-      c[Counter.smReportsUndeliverable]!++;
+      sm.counters.v[Counter.smReportsUndeliverable]!++;
       return false;
     }
+    const key = this.subscriberKey(high, low);
+    if (this.inFlight[key]! >= sm.cost.reportWindow) {
+      this.defer(job, key);
+      return false;
+    }
+    this.sendReport(job, high, low, key, lid, nowNs);
+    return true;
+  }
+
+  /** Sends one Report of `job` to subscriber GUID (high, low) at `lid`. */
+  private sendReport(job: number, high: number, low: number, key: number, lid: number, nowNs: number): void {
+    const sm = this.sm;
+    const c = sm.counters.v;
     const slot = this.allocOut();
     this.outJob[slot] = job;
     this.outHigh[slot] = high;
     this.outLow[slot] = low;
     this.outRetries[slot] = 0;
+    this.outRedrives[slot] = 0;
+    this.outKey[slot] = key;
+    this.inFlight[key]!++;
     this.jobRefs[job]!++;
     c[Counter.smSentReport]!++;
-    this.transmit(slot, lid, sm.serve(nowNs, sm.cost.smServiceNs));
-    return true;
+    if (this.outstanding > this.peakInFlight) {
+      this.peakInFlight = this.outstanding;
+      c[Counter.smPeakReportsInFlight] = this.inFlightBase + this.peakInFlight;
+    }
+    this.transmit(slot, lid, this.tx.serve(nowNs, sm.cost.smServiceNs));
+  }
+
+  // ------------------------------------------------------------------ flow control, backlog
+
+  /** Dense per-subscriber index (the SM's GUID registry), with the per-subscriber arrays grown to fit. */
+  private subscriberKey(high: number, low: number): number {
+    const key = this.sm.registryId(high, low);
+    if (key >= this.inFlight.length) {
+      const n = Math.max(key + 1, this.inFlight.length * 2);
+      this.inFlight = grow(this.inFlight, n, Uint32Array);
+      const h = new Int32Array(n).fill(-1);
+      h.set(this.deferHead);
+      this.deferHead = h;
+      const t = new Int32Array(n).fill(-1);
+      t.set(this.deferTail);
+      this.deferTail = t;
+    }
+    return key;
+  }
+
+  /** The subscriber's window is full: the job's Report waits in the subscriber's FIFO. */
+  private defer(job: number, key: number): void {
+    if (this.deferFreeCount === 0) this.growDeferred(this.deferJob.length * 2);
+    const e = this.deferFree[--this.deferFreeCount]!;
+    this.deferJob[e] = job;
+    this.deferNext[e] = -1;
+    const tail = this.deferTail[key]!;
+    if (tail < 0) this.deferHead[key] = e;
+    else this.deferNext[tail] = e;
+    this.deferTail[key] = e;
+    this.jobRefs[job]!++; // the job's MAD must outlive the walk
+    this.deferred++;
+    this.sm.counters.v[Counter.smReportWindowWaits]!++;
+    this.notePeakBacklog();
+  }
+
+  /** One of the subscriber's Reports left its window: its oldest deferred Report goes out now. */
+  private release(key: number, nowNs: number): void {
+    this.inFlight[key]!--;
+    const sm = this.sm;
+    while (this.deferHead[key]! >= 0 && this.inFlight[key]! < sm.cost.reportWindow) {
+      const e = this.deferHead[key]!;
+      const job = this.deferJob[e]!;
+      const next = this.deferNext[e]!;
+      this.deferHead[key] = next;
+      if (next < 0) this.deferTail[key] = -1;
+      this.deferFree[this.deferFreeCount++] = e;
+      this.deferred--;
+      const high = sm.regHigh[key]!;
+      const low = sm.regLow[key]!;
+      const lid = sm.lidOfGuid(high, low);
+      if (lid < 0) sm.counters.v[Counter.smReportsUndeliverable]!++;
+      else this.sendReport(job, high, low, key, lid, nowNs);
+      this.unrefJob(job); // the deferral's reference (sendReport took its own)
+    }
+  }
+
+  /** Remembers that `job`'s notice is owed to registry id `id` (a migrating asker). */
+  private owe(job: number, id: number): void {
+    if (id >= this.owedHead.length) {
+      const h = new Int32Array(Math.max(id + 1, this.owedHead.length * 2, 1024)).fill(-1);
+      h.set(this.owedHead);
+      this.owedHead = h;
+    }
+    if (this.owedFreeCount === 0) {
+      const n = Math.max(64, this.owedJob.length * 2);
+      const old = this.owedJob.length;
+      this.owedJob = grow(this.owedJob, n, Int32Array);
+      this.owedNext = grow(this.owedNext, n, Int32Array);
+      const free = new Int32Array(n);
+      free.set(this.owedFree.subarray(0, this.owedFreeCount));
+      let f = this.owedFreeCount;
+      for (let i = n - 1; i >= old; i--) free[f++] = i;
+      this.owedFree = free;
+      this.owedFreeCount = f;
+    }
+    const e = this.owedFree[--this.owedFreeCount]!;
+    this.owedJob[e] = job;
+    this.owedNext[e] = this.owedHead[id]!;
+    this.owedHead[id] = e;
+    this.jobRefs[job]!++; // the job's MAD must outlive its walk
+    this.owed++;
+    this.sm.counters.v[Counter.smNoticesOwed]!++;
+  }
+
+  /**
+   * The vGUID (high, low) is set at a port again: the notices owed to it while it migrated go to
+   * its new host now, if that host's subscription matches (Dom0 forwards them to the VMs caching
+   * the notice's vGUID, the arriving one among them). With `deliver` false (the vGUID is gone for
+   * good) they are dropped.
+   */
+  onArrival(high: number, low: number, nowNs: number, deliver = true): void {
+    if (this.owed === 0) return;
+    const sm = this.sm;
+    const id = sm.registry.get(high, low);
+    if (id < 0 || id >= this.owedHead.length || this.owedHead[id]! < 0) return;
+    const host = deliver ? sm.hostOfGuid(high, low) : -1;
+    let e = this.owedHead[id]!;
+    this.owedHead[id] = -1;
+    while (e >= 0) {
+      const job = this.owedJob[e]!;
+      const next = this.owedNext[e]!;
+      this.owedFree[this.owedFreeCount++] = e;
+      this.owed--;
+      if (host >= 0) {
+        const ph = sm.hostPortGuidHigh[host]!;
+        const pl = sm.hostPortGuidLow[host]!;
+        if (sm.subscriptions.firstMatchOf(ph, pl, this.loadFields(job)) >= 0) {
+          sm.counters.v[Counter.smNoticesOwedDelivered]!++;
+          this.offer(job, ph, pl, nowNs);
+        }
+      }
+      this.unrefJob(job);
+      e = next;
+    }
+  }
+
+  private growDeferred(n: number): void {
+    const old = this.deferJob.length;
+    this.deferJob = grow(this.deferJob, n, Int32Array);
+    this.deferNext = grow(this.deferNext, n, Int32Array);
+    const free = new Int32Array(n);
+    free.set(this.deferFree.subarray(0, this.deferFreeCount));
+    let f = this.deferFreeCount;
+    for (let i = n - 1; i >= old; i--) free[f++] = i;
+    this.deferFree = free;
+    this.deferFreeCount = f;
+  }
+
+  private addBacklog(job: number, entries: number): void {
+    this.jobRemain[job] = entries;
+    this.backlog += entries;
+    this.notePeakBacklog();
+  }
+
+  /** Reports owed and not yet sent: entries still to walk plus Reports deferred behind a window. */
+  private notePeakBacklog(): void {
+    const q = this.backlog + this.deferred;
+    if (q > this.peakBacklog) {
+      this.peakBacklog = q;
+      this.sm.counters.v[Counter.smPeakReportQueue] = this.backlogBase + this.peakBacklog;
+    }
+  }
+
+  private walked(job: number, entries: number): void {
+    const n = entries < this.jobRemain[job]! ? entries : this.jobRemain[job]!;
+    this.jobRemain[job] = this.jobRemain[job]! - n;
+    this.backlog -= n;
+  }
+
+  /** Starts a new phase for the peak counters (see SubnetManager.resetQueuePeaks). */
+  resetPeaks(): void {
+    const c = this.sm.counters.v;
+    this.peakBacklog = this.backlog + this.deferred;
+    this.peakInFlight = this.outstanding;
+    this.backlogBase = c[Counter.smPeakReportQueue]! - this.peakBacklog;
+    this.inFlightBase = c[Counter.smPeakReportsInFlight]! - this.peakInFlight;
   }
 
   private transmit(slot: number, lid: number, departNs: number): void {
@@ -293,8 +570,8 @@ export class ReportSender {
     sm.scheduler.push(departNs + sm.cost.reportRespTimeoutNs, EventKind.SmReportTimeout, slot, gen, 0);
   }
 
-  /** A ReportResp arrived. */
-  onReportResp(tidHigh: number, tidLow: number): void {
+  /** A ReportResp arrived (matched by TID; no service time). */
+  onReportResp(tidHigh: number, tidLow: number, nowNs: number): void {
     const slot = tidLow;
     if (
       slot >= this.outCap ||
@@ -304,7 +581,7 @@ export class ReportSender {
       this.sm.counters.v[Counter.smReportRespUnmatched]!++;
       return;
     }
-    this.finishOut(slot);
+    this.finishOut(slot, nowNs);
   }
 
   /** The ReportResp timer of `slot` ran out. */
@@ -312,28 +589,39 @@ export class ReportSender {
     if (slot >= this.outCap || this.outActive[slot] === 0 || this.outGen[slot] !== gen) return; // answered meanwhile
     const sm = this.sm;
     const c = sm.counters.v;
+    if (this.outRetries[slot]! >= sm.cost.reportMaxRetries && this.outRedrives[slot]! < sm.cost.reportRedriveRounds) {
+      // The round's re-sends ran out. A lossy fabric must not lose the update: re-drive the same
+      // Report (same TID) after a doubling back-off with a fresh round of re-sends. The slot keeps
+      // its place in the subscriber's window meanwhile: a silent subscriber holds no more.
+      const round = ++this.outRedrives[slot]!;
+      c[Counter.smReportsRedriven]!++;
+      this.outRetries[slot] = 0;
+      sm.scheduler.push(nowNs + sm.cost.reportRespTimeoutNs * 2 ** round, EventKind.SmReportTimeout, slot, gen, 0);
+      return;
+    }
     if (this.outRetries[slot]! >= sm.cost.reportMaxRetries) {
       c[Counter.smReportsAbandoned]!++;
-      this.finishOut(slot);
+      this.finishOut(slot, nowNs);
       return;
     }
     const lid = sm.lidOfGuid(this.outHigh[slot]!, this.outLow[slot]!);
     if (lid < 0) {
       c[Counter.smReportsUndeliverable]!++;
-      this.finishOut(slot);
+      this.finishOut(slot, nowNs);
       return;
     }
     this.outRetries[slot]!++;
     c[Counter.smSentReportRetry]!++;
-    this.transmit(slot, lid, sm.serve(nowNs, sm.cost.smServiceNs));
+    this.transmit(slot, lid, this.tx.serve(nowNs, sm.cost.smServiceNs));
   }
 
-  private finishOut(slot: number): void {
+  private finishOut(slot: number, nowNs: number): void {
     const job = this.outJob[slot]!;
     this.outActive[slot] = 0;
     this.outGen[slot] = (this.outGen[slot]! + 1) & 0xffff;
     this.outFree[this.outFreeCount++] = slot;
     this.outstanding--;
+    this.release(this.outKey[slot]!, nowNs);
     this.unrefJob(job);
   }
 
@@ -376,6 +664,8 @@ export class ReportSender {
     this.jobCursor = grow(this.jobCursor, n, Uint32Array);
     this.jobEnd = grow(this.jobEnd, n, Uint32Array);
     this.jobMatch = grow(this.jobMatch, n * 5, Uint32Array);
+    this.jobRemain = grow(this.jobRemain, n, Uint32Array);
+    this.jobCharge = grow(this.jobCharge, n, Float64Array);
     const free = new Int32Array(n);
     free.set(this.jobFree.subarray(0, this.jobFreeCount));
     let f = this.jobFreeCount;
@@ -390,9 +680,11 @@ export class ReportSender {
     this.outJob = grow(this.outJob, n, Int32Array);
     this.outGen = grow(this.outGen, n, Uint16Array);
     this.outRetries = grow(this.outRetries, n, Uint8Array);
+    this.outRedrives = grow(this.outRedrives, n, Uint8Array);
     this.outHigh = grow(this.outHigh, n, Uint32Array);
     this.outLow = grow(this.outLow, n, Uint32Array);
     this.outActive = grow(this.outActive, n, Uint8Array);
+    this.outKey = grow(this.outKey, n, Uint32Array);
     const free = new Int32Array(n);
     free.set(this.outFree.subarray(0, this.outFreeCount));
     let f = this.outFreeCount;

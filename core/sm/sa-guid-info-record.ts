@@ -153,6 +153,8 @@ export function attachVguid(sm: SubnetManager, host: number, index: number, high
       c[Counter.smReboots]!++;
     }
     trap.remove(high, low);
+    // per-pf-interest: notices that went out while this VM was migrating are owed to it.
+    sm.reports.onArrival(high, low, nowNs);
   } else {
     c[Counter.smCreations]!++;
   }
@@ -218,4 +220,5 @@ function unpathParked(sm: SubnetManager, high: number, low: number, slot: number
   sm.setVguidState(high, low, VguidState.Gone, nowNs);
   // Nobody can ask for a path to a vGUID that is gone; a re-created one starts afresh.
   sm.interest?.removeKey(high, low);
+  sm.reports.onArrival(high, low, nowNs, false);
 }

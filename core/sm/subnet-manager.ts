@@ -3,10 +3,24 @@
 // vGUID registry, subscriptions, per-vGUID interest) and answers MADs that arrive through the
 // transport. It never calls Dom0 or VM code: everything it learns arrives as a MAD.
 //
-// Service model (virtual time): the SM is one server. Every MAD it handles or sends costs
-// cost.smServiceNs (a PathRecord query cost.saPathRecordServiceNs); work starts when the SM is
-// free (busyUntilNs) and responses leave when it is done. OpenSM's linear InformInfo list walk
-// per notice costs cost.smScanPerSubscriptionNs per subscription.
+// Service model (virtual time), separate servers as in a real SM (issue 7 item 6):
+//  - the SA request dispatcher (`sa`, a FIFO ServiceQueue): every GUIDInfoRecord, InformInfo,
+//    Trap or unsupported request costs cost.smServiceNs; work starts when the dispatcher is free
+//    and the response leaves when it is done;
+//  - the SA's PathRecord thread (`saQueries`, FIFO): each query costs
+//    cost.saPathRecordServiceNs. OpenSM's dispatcher runs a thread per CPU, so a flood of path
+//    queries (the RC fallback of a storm) does not hold up the hypervisors' GUIDInfoRecord Sets;
+//    a query re-sent with the same TID while its original still waits is dropped and counted
+//    (smDuplicateRequests): the original's answer satisfies it (queued-requests.ts);
+//  - the Report transmit path (ReportSender): each Report sent or re-sent costs cost.smServiceNs
+//    there, and OpenSM's linear InformInfo list walk per notice costs
+//    cost.smScanPerSubscriptionNs per subscription there, so a fan-out to 49,151 hosts never
+//    holds up the GUIDInfoRecord Sets that arrive meanwhile.
+// A ReportResp is matched to its Report by TID in the transaction layer (as OpenSM's umad
+// receiver matches responses against its outstanding sends) and costs neither server.
+// Before this split one server did everything and a storm's notice scans (1 ms each at 49,151
+// subscriptions) were reserved ahead of every later request: Sets waited past 4 x 200 ms and
+// Dom0 abandoned them (results/scale: 98 abandoned, 3 stale entries).
 //
 // Malformed input is never thrown out of receive(): the codec's MadError names the status to
 // answer with (sent as an error response) or says drop (counted in smDroppedMalformed).
@@ -35,6 +49,8 @@ import type { LidPlan } from './lid-assignment.js';
 import { VguidAssigner } from './vguid-assignment.js';
 import { Subscriptions } from './subscriptions.js';
 import { ReportSender } from './report-sender.js';
+import { ServiceQueue } from './service-queue.js';
+import { QueuedRequests, madDigest } from './queued-requests.js';
 import { handleGuidInfoRecord, expireParked } from './sa-guid-info-record.js';
 import { handleInformInfo } from './sa-inform-info.js';
 import { handlePathRecord } from './sa-path-record.js';
@@ -126,7 +142,14 @@ export class SubnetManager implements MadSink {
   readonly scheduler: Scheduler;
   readonly cost: CostModel;
   readonly counters: Counters;
-  busyUntilNs = 0;
+  /** The SA request dispatcher (FIFO): its depth is the SA queue of `repath run --json`. */
+  readonly sa = new ServiceQueue();
+  /** The SA's PathRecord thread (FIFO). */
+  readonly saQueries = new ServiceQueue();
+  private readonly queuedQueries = new QueuedRequests();
+  /** Counter values at the last resetQueuePeaks(): peaks are written as base + peak so a phase's difference is its own peak. */
+  private saPeakBase = 0;
+  private saPeakSeen = 0;
 
   /** Reusable views: the request being handled and the response being built. */
   readonly req = new MadView();
@@ -245,9 +268,9 @@ export class SubnetManager implements MadSink {
     }
     const attr = req.attributeId;
     if (method === Method.ReportResp) {
+      // Matched in the transaction layer: no SA service time (see the header).
       c[Counter.smRecvReportResp]!++;
-      this.serve(nowNs, this.cost.smServiceNs);
-      this.reports.onReportResp(req.tidHigh, req.tidLow);
+      this.reports.onReportResp(req.tidHigh, req.tidLow, nowNs);
       return;
     }
     if ((method & 0x80) !== 0 || method === Method.Report) {
@@ -264,10 +287,20 @@ export class SubnetManager implements MadSink {
         c[Counter.smRecvInformInfo]!++;
         handleInformInfo(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
         return;
-      case SaAttr.PathRecord:
+      case SaAttr.PathRecord: {
         c[Counter.smRecvPathRecord]!++;
-        handlePathRecord(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.saPathRecordServiceNs));
+        const tidHigh = req.tidHigh;
+        const tidLow = req.tidLow;
+        const digest = madDigest(mad);
+        if (this.queuedQueries.isQueued(srcLid, srcGuidLow, tidHigh, tidLow, digest, nowNs)) {
+          c[Counter.smDuplicateRequests]!++;
+          return;
+        }
+        const done = this.serveQuery(nowNs, this.cost.saPathRecordServiceNs);
+        this.queuedQueries.add(srcLid, srcGuidLow, tidHigh, tidLow, digest, done, nowNs);
+        handlePathRecord(this, srcLid, srcQp, srcGuidHigh, srcGuidLow, done);
         return;
+      }
       default:
         c[Counter.smRecvOther]!++;
         this.sendError(MadStatus.UnsupportedMethodAttr, srcLid, srcQp, srcGuidHigh, srcGuidLow, this.serve(nowNs, this.cost.smServiceNs));
@@ -279,7 +312,7 @@ export class SubnetManager implements MadSink {
   onEvent(kind: number, a: number, b: number, nowNs: number): void {
     switch (kind) {
       case EventKind.SmFanout:
-        this.reports.fanoutStep(a, nowNs);
+        this.reports.fanoutTurn(nowNs);
         return;
       case EventKind.SmReportTimeout:
         this.reports.onTimeout(a, b, nowNs);
@@ -294,11 +327,45 @@ export class SubnetManager implements MadSink {
 
   // ---------------------------------------------------------------- helpers for the handlers
 
-  /** Takes the SM for `costNs` starting when it is free; returns the time the work is done. */
+  /** Takes the SA dispatcher for `costNs` starting when it is free; returns the time the answer leaves. */
   serve(nowNs: number, costNs: number): number {
-    const start = nowNs > this.busyUntilNs ? nowNs : this.busyUntilNs;
-    this.busyUntilNs = start + costNs;
-    return this.busyUntilNs;
+    const done = this.sa.serve(nowNs, costNs);
+    this.notePeakSa(nowNs);
+    return done;
+  }
+
+  /** Takes the SA's PathRecord thread for `costNs`; returns the time the answer leaves. */
+  serveQuery(nowNs: number, costNs: number): number {
+    const done = this.saQueries.serve(nowNs, costNs);
+    this.notePeakSa(nowNs);
+    return done;
+  }
+
+  /** The SA queue depth is both threads' requests waiting or in service. */
+  private notePeakSa(nowNs: number): void {
+    const depth = this.sa.depth(nowNs) + this.saQueries.depth(nowNs);
+    if (depth > this.saPeakSeen) {
+      this.saPeakSeen = depth;
+      this.counters.v[Counter.smPeakSaQueue] = this.saPeakBase + depth;
+    }
+  }
+
+  /** When the SA dispatcher is free again. */
+  get busyUntilNs(): number {
+    return this.sa.busyUntilNs;
+  }
+
+  /**
+   * Starts a new phase for the peak queue counters (smPeakSaQueue, smPeakReportQueue,
+   * smPeakReportsInFlight): the engine calls it when the migrations start, so the phase's
+   * counter difference is the phase's own peak, not the setup's.
+   */
+  resetQueuePeaks(): void {
+    this.sa.resetPeak();
+    this.saQueries.resetPeak();
+    this.saPeakSeen = 0;
+    this.saPeakBase = this.counters.v[Counter.smPeakSaQueue]!;
+    this.reports.resetPeaks();
   }
 
   /** Sends the response built in `res` back to the requester. */

@@ -25,7 +25,8 @@ import {
 import { MadError } from '../mad/mad-error.js';
 import { MadView } from '../mad/mad-view.js';
 import { GuidHashTable } from '../tables/guid-hash.js';
-import { PathCache } from '../tables/path-cache.js';
+import { PathCache, type PathCacheShared } from '../tables/path-cache.js';
+import { guidHash } from '../tables/guid-slots.js';
 import { rcDetectionNs, type CostModel } from '../engine/cost-model.js';
 import type { Scheduler } from '../engine/event-queue.js';
 import { EventKind } from '../engine/event-kinds.js';
@@ -47,6 +48,9 @@ export const Conn = {
   Broken: 2,
   QueryPending: 4,
 } as const;
+
+/** 32-bit words of each VM's cache summary (VmAgents.cacheSummary): 128 bits. */
+export const SUMMARY_WORDS = 4;
 
 /** VM TID layout: high = tag(8) | op(8) | peer ordinal(16), low = VM. */
 const VM_TID_TAG = 0x7e;
@@ -71,6 +75,22 @@ export interface VmAgentsOptions {
   readonly detectFailures: boolean;
   /** After a failure, resolve the peer's (new) vGUID first (dynamic). */
   readonly resolveAddress: boolean;
+  /**
+   * Use this hot state (path caches, connection flags, cache summaries) instead of new tables:
+   * a VM shard of the sharded engine works on the main thread's SharedArrayBuffers, each shard
+   * writing only the rows of the VMs it owns.
+   */
+  readonly shared?: VmSharedState;
+  /** Owner of each VM (shard index) and the owner this instance is: vfDetached breaks only owned peers' connections. */
+  readonly ownerOf?: Uint8Array;
+  readonly ownerId?: number;
+}
+
+/** The VMs' hot state as SharedArrayBuffers (VmAgents.toShared). */
+export interface VmSharedState {
+  readonly pathCache: PathCacheShared;
+  readonly conn: SharedArrayBuffer;
+  readonly summary: SharedArrayBuffer;
 }
 
 export class VmAgents implements VfEndpoint {
@@ -88,6 +108,15 @@ export class VmAgents implements VfEndpoint {
   readonly inList: Uint32Array;
   /** Conn flags per edge of the peer graph. */
   readonly conn: Uint8Array;
+  /**
+   * Per VM, a 128-bit summary of the vGUIDs its path cache holds (SUMMARY_WORDS words, two hash
+   * bits per vGUID, a Bloom filter): the fan-out's check skips the cache probe of a VM whose
+   * summary lacks the notice's bits — on a busy fabric most VMs of a host do not cache the
+   * migrated VM, and the probe is a cache miss per VM while the summaries of a host's VMs are a
+   * few contiguous cache lines. A superset is always safe (a removal leaves its bits, rebuilt
+   * at the VM's next removal); every insert goes through this class and sets the bits.
+   */
+  readonly cacheSummary: Uint32Array;
   /** Per edge: generation and re-sends of the outstanding PathRecord query. */
   private readonly queryGen: Uint8Array;
   private readonly queryRetries: Uint8Array;
@@ -110,6 +139,8 @@ export class VmAgents implements VfEndpoint {
   private readonly out = new Uint8Array(256);
   private readonly outView = new MadView();
   private readonly dropScratch: Uint32Array;
+  private readonly ownerOf: Uint8Array | undefined;
+  private readonly ownerId: number;
   /** Outstanding InformInfo Set per VM (per-vguid; 0 none, else subscribe + 1), generation, re-sends. */
   private readonly informPending: Uint8Array;
   private readonly informGen: Uint16Array;
@@ -121,7 +152,8 @@ export class VmAgents implements VfEndpoint {
     this.vms = n;
     this.peerStart = o.peerStart;
     this.peerList = o.peerList;
-    this.pathCache = new PathCache(n, o.cacheEntriesPerVm);
+    this.pathCache = o.shared !== undefined ? PathCache.fromShared(o.shared.pathCache) : new PathCache(n, o.cacheEntriesPerVm);
+    if (this.pathCache.vms !== n) throw new RangeError(`VmAgents shared.pathCache: ${this.pathCache.vms} VMs, not ${n}`);
     this.guidHigh = Uint32Array.from(o.vmGuidHigh);
     this.guidLow = Uint32Array.from(o.vmGuidLow);
     this.guidToVm = new GuidHashTable(Math.max(1024, n), { growable: true });
@@ -139,7 +171,13 @@ export class VmAgents implements VfEndpoint {
     for (let v = 0; v < n; v++) {
       for (let e = o.peerStart[v]!; e < o.peerStart[v + 1]!; e++) this.inList[fill[o.peerList[e]!]!++] = v;
     }
-    this.conn = new Uint8Array(edges);
+    // On SharedArrayBuffers so that VM shards (core/engine/shard) can work on them in place.
+    this.conn = new Uint8Array(o.shared?.conn ?? new SharedArrayBuffer(edges));
+    this.cacheSummary = new Uint32Array(o.shared?.summary ?? new SharedArrayBuffer(n * SUMMARY_WORDS * 4));
+    if (this.conn.length !== edges) throw new RangeError(`VmAgents shared.conn: ${this.conn.length} bytes, not one per edge (${edges})`);
+    if (this.cacheSummary.length !== n * SUMMARY_WORDS) throw new RangeError(`VmAgents shared.summary: ${this.cacheSummary.length} words, not ${n * SUMMARY_WORDS}`);
+    this.ownerOf = o.ownerOf;
+    this.ownerId = o.ownerId ?? 0;
     this.queryGen = new Uint8Array(edges);
     this.queryRetries = new Uint8Array(edges);
     this.noRecordRetries = new Uint8Array(edges);
@@ -184,8 +222,10 @@ export class VmAgents implements VfEndpoint {
   vfDetached(x: number, nowNs: number): void {
     this.attached[x] = 0;
     const c = this.counters.v;
+    const owner = this.ownerOf;
     for (let i = this.inStart[x]!; i < this.inStart[x + 1]!; i++) {
       const v = this.inList[i]!;
+      if (owner !== undefined && owner[v] !== this.ownerId) continue; // another shard's peer
       const e = this.edgeOf(v, x);
       if (e < 0) continue;
       const s = this.conn[e]!;
@@ -268,28 +308,106 @@ export class VmAgents implements VfEndpoint {
     c[Counter.vmNoticesReceived]!++;
     if (n.isGeneric !== 1) return;
     const trap = n.trapNumber;
-    const gh = n.vgid.guidHigh;
-    const gl = n.vgid.guidLow;
     if (trap === TrapNumber.RePath) {
       c[Counter.vmCacheChecks]!++;
-      const dlid = this.pathCache.lookup(vm, gh, gl);
-      const newLid = n.newLid;
-      if (dlid >= 0 && dlid !== newLid) {
-        this.pathCache.updateDlid(vm, gh, gl, newLid);
-        c[Counter.vmCacheUpdates]!++;
-        this.peerFixed(vm, gh, gl, nowNs);
-      }
+      this.applyRePath(vm, n.vgid.guidHigh, n.vgid.guidLow, n.newLid, nowNs);
     } else if (trap === TrapNumber.UnPath) {
       c[Counter.vmCacheChecks]!++;
-      if (this.pathCache.remove(vm, gh, gl)) {
-        c[Counter.vmCacheRemovals]!++;
-        this.tunnel.noteCacheDrop(vm, gh, gl);
-        // The peer is gone: its connection is closed, not broken (no RC timeout to chase).
-        const x = this.guidToVm.get(gh, gl);
-        const e = x < 0 ? -1 : this.edgeOf(vm, x);
-        if (e >= 0) this.conn[e] = 0;
-      }
+      this.applyUnPath(vm, n.vgid.guidHigh, n.vgid.guidLow);
     }
+  }
+
+  /** RePath: update the cached DLID when it differs; a broken connection to the peer is restored. */
+  private applyRePath(vm: number, gh: number, gl: number, newLid: number, nowNs: number): void {
+    const dlid = this.pathCache.lookup(vm, gh, gl);
+    if (dlid >= 0 && dlid !== newLid) {
+      this.pathCache.updateDlid(vm, gh, gl, newLid);
+      this.counters.v[Counter.vmCacheUpdates]!++;
+      this.peerFixed(vm, gh, gl, nowNs);
+    }
+  }
+
+  /** UnPath: the peer's vGUID is gone from the subnet; drop it from the cache. */
+  private applyUnPath(vm: number, gh: number, gl: number): void {
+    if (this.pathCache.remove(vm, gh, gl)) {
+      this.summaryRebuild(vm);
+      this.counters.v[Counter.vmCacheRemovals]!++;
+      this.tunnel.noteCacheDrop(vm, gh, gl);
+      // The peer is gone: its connection is closed, not broken (no RC timeout to chase).
+      const x = this.guidToVm.get(gh, gl);
+      const e = x < 0 ? -1 : this.edgeOf(vm, x);
+      if (e >= 0) this.conn[e] = 0;
+    }
+  }
+
+  /**
+   * Fast fan-out, check side (VfEndpoint.checkForwarded): every VM's notice and cache check is
+   * counted here, in one pass over the cache summaries (the path cache is probed only where a
+   * summary has the vGUID's bits); only the VMs whose cache changes come
+   * back, and get applyForwarded at their VF's time.
+   */
+  checkForwarded(vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, hits: Int32Array): number {
+    const c = this.counters.v;
+    c[Counter.vmNoticesReceived]! += n;
+    if (trap !== TrapNumber.RePath && trap !== TrapNumber.UnPath) return 0;
+    c[Counter.vmCacheChecks]! += n;
+    const h = guidHash(high, low);
+    const w1 = (h & 127) >>> 5;
+    const m1 = 1 << (h & 31);
+    const w2 = ((h >>> 7) & 127) >>> 5;
+    const m2 = 1 << ((h >>> 7) & 31);
+    const sum = this.cacheSummary;
+    // Only VMs whose summary has both bits are probed (PathCache.lookup); a RePath hits a VM
+    // whose cached DLID differs, an UnPath every VM that caches the vGUID.
+    const pc = this.pathCache;
+    const rePath = trap === TrapNumber.RePath;
+    let k = 0;
+    for (let t = 0; t < n; t++) {
+      const vm = vms[t]!;
+      const b = vm * SUMMARY_WORDS;
+      if ((sum[b + w1]! & m1) === 0 || (sum[b + w2]! & m2) === 0) continue;
+      const dlid = pc.lookup(vm, high, low);
+      if (dlid >= 0 && (!rePath || dlid !== newLid)) hits[k++] = t;
+    }
+    return k;
+  }
+
+  /** Sets the summary bits of vGUID (high, low) for `vm` (every insert into its cache). */
+  private summaryAdd(vm: number, high: number, low: number): void {
+    const h = guidHash(high, low);
+    const b = vm * SUMMARY_WORDS;
+    const s = this.cacheSummary;
+    s[b + ((h & 127) >>> 5)]! |= 1 << (h & 31);
+    s[b + (((h >>> 7) & 127) >>> 5)]! |= 1 << ((h >>> 7) & 31);
+  }
+
+  /** Recomputes the VM's summary from its cache (after a removal, so stale bits go). */
+  private summaryRebuild(vm: number): void {
+    this.cacheSummary.fill(0, vm * SUMMARY_WORDS, (vm + 1) * SUMMARY_WORDS);
+    this.pathCache.forEach(vm, (h, l) => this.summaryAdd(vm, h, l));
+  }
+
+  /** Fast fan-out, apply side: the VM's SA agent handles the notice (vmServiceNs) and changes its cache. */
+  applyForwarded(vm: number, mad: Uint8Array, nowNs: number): void {
+    const n = this.view.wrapForWrite(mad).notice;
+    this.applyNotice(vm, n.trapNumber, n.vgid.guidHigh, n.vgid.guidLow, n.newLid, nowNs);
+  }
+
+  /** applyForwarded from the notice's fields (a VM shard keeps fields, not MADs). */
+  applyNotice(vm: number, trap: number, high: number, low: number, newLid: number, nowNs: number): void {
+    const done = nowNs + this.cost.vmServiceNs;
+    if (trap === TrapNumber.RePath) this.applyRePath(vm, high, low, newLid, done);
+    else if (trap === TrapNumber.UnPath) this.applyUnPath(vm, high, low);
+  }
+
+  /** The VM's VF is gone, as far as this thread's copy goes (the sharded engine: shards break the peers' connections). */
+  markDetached(x: number): void {
+    this.attached[x] = 0;
+  }
+
+  /** The hot state as SharedArrayBuffers, for VM shards. */
+  toShared(): VmSharedState {
+    return { pathCache: this.pathCache.toShared(), conn: this.conn.buffer as SharedArrayBuffer, summary: this.cacheSummary.buffer as SharedArrayBuffer };
   }
 
   /** The cache of `vm` now holds the right DLID for vGUID (high, low): repair the connection. */
@@ -401,6 +519,7 @@ export class VmAgents implements VfEndpoint {
     const cur = this.pathCache.lookup(v, gh, gl);
     if (cur < 0) {
       if (this.pathCache.insert(v, gh, gl, dlid, pr.sl, pr.mtu & 0x3f, pr.rate & 0x3f)) {
+        this.summaryAdd(v, gh, gl);
         // A re-inserted path after a failure counts as the cache update that repaired it.
         c[(this.conn[e]! & Conn.Broken) !== 0 ? Counter.vmCacheUpdates : Counter.vmCacheInserts]!++;
       } else {
@@ -434,6 +553,7 @@ export class VmAgents implements VfEndpoint {
       this.counters.v[Counter.vmCacheRemovals]!++;
       this.tunnel.noteCacheDrop(v, d[i]!, d[i + 1]!);
     }
+    if (n > 0) this.summaryRebuild(v);
   }
 
   // ------------------------------------------------------------------ subscriptions (per-vguid)
@@ -538,7 +658,10 @@ export class VmAgents implements VfEndpoint {
         const l = this.guidLow[x]!;
         const lid = lidOf(h, l);
         if (lid < 0) continue;
-        if (this.pathCache.lookup(v, h, l) < 0 && this.pathCache.insert(v, h, l, lid, 0, 0x84 & 0x3f, 0x87 & 0x3f)) inserted++;
+        if (this.pathCache.lookup(v, h, l) < 0 && this.pathCache.insert(v, h, l, lid, 0, 0x84 & 0x3f, 0x87 & 0x3f)) {
+          this.summaryAdd(v, h, l);
+          inserted++;
+        }
         this.conn[e] = Conn.Connected;
         if (onInsert !== undefined) onInsert(v, h, l);
       }

@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <memory>
+#include <sched.h>
 #include <unistd.h>
 
 #include "umad_error.h"
@@ -18,6 +21,18 @@ constexpr size_t kMadSize = 256;
 // flag: the bound on how long close() waits for the join.
 constexpr int kPollMs = 50;
 constexpr size_t kDefaultBatchSlots = 64;
+// A spin window longer than this would be a busy thread, not a brief spin.
+constexpr int64_t kMaxSpinUs = 100000;
+// A spin only pays while the core is otherwise idle: a spinning thread that is
+// preempted is runnable, not asleep, so a MAD arriving meanwhile waits for the
+// scheduler to come back to it (a time slice: milliseconds on a loaded machine)
+// where a sleeping thread would have been woken at once. One spin iteration
+// taking longer than kPreemptedNs means the thread lost its core to something
+// longer than the simulator's, the SM's or the event loop's few tens of
+// microseconds per MAD; it then sleeps in umad_poll for kBackoffNs before it
+// tries spinning again.
+constexpr int64_t kPreemptedNs = 200000;
+constexpr int64_t kBackoffNs = 100000000;
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -96,74 +111,143 @@ umad_port_t GetPort(Napi::Env env, const std::string& caName, int portNum) {
   return port;
 }
 
-// The receive thread: waits in umad_poll with a short timeout (so a stop request
-// is seen promptly), drains every queued MAD with non-blocking umad_recv, and
-// signals the main thread once per batch rather than once per MAD.
-void ReceiveLoop(int fd, std::atomic<bool>* stop, ReceiveShared* shared, ReceiveTsfn tsfn) {
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Between two empty polls of a spin: give the core to any other runnable thread
+// (the simulator, the SM or the event loop may be waiting for it) and come
+// straight back when there is none. When there was one, the next iteration is
+// late and the loop backs off (kPreemptedNs).
+void SpinPause() { sched_yield(); }
+
+// Takes every MAD queued on the port without blocking, copies each into a
+// record for JavaScript and wakes the event loop once per batch (not again
+// while a wake-up is pending). Counts each MAD before JavaScript can
+// see it, so stats() read in a handler include the MAD being handled. Returns
+// how many MADs it took.
+size_t Drain(int fd, void* umad, bool spinning, ReceiveControl* control, ReceiveShared* shared) {
+  size_t taken = 0;
+  while (!control->stop.load(std::memory_order_acquire)) {  // a flood must not delay close()
+    int length = static_cast<int>(kMadSize);
+    int agent = umad_recv(fd, umad, &length, 0);
+    if (agent < 0) break;  // -EWOULDBLOCK: drained
+    taken++;
+    control->received.fetch_add(1, std::memory_order_relaxed);
+    (spinning ? control->caughtSpinning : control->afterSleep).fetch_add(1, std::memory_order_relaxed);
+    ReceivedRecord record;
+    size_t copied = std::min(static_cast<size_t>(std::max(length, 0)), kMadSize);
+    memcpy(record.mad, umad_get_mad(umad), copied);
+    memset(record.mad + copied, 0, kMadSize - copied);
+    ib_mad_addr_t* addr = umad_get_mad_addr(umad);
+    record.status = static_cast<uint32_t>(umad_status(umad));
+    record.agentId = static_cast<uint32_t>(agent);
+    record.length = static_cast<uint32_t>(length);
+    record.slid = be16toh(addr->lid);
+    record.sqpn = be32toh(addr->qpn) & 0xffffff;
+    record.sl = addr->sl;
+    record.pkeyIndex = static_cast<uint32_t>(umad_get_pkey(umad));
+    record.reserved = 0;
+    bool signal = false;
+    {
+      std::lock_guard<std::mutex> lock(shared->mutex);
+      shared->pending.push_back(record);
+      if (!shared->signalled) shared->signalled = signal = true;
+    }
+    if (signal) {  // outside the lock: the loop it wakes takes it at once
+      control->handoffs.fetch_add(1, std::memory_order_relaxed);
+      uv_async_send(&shared->async);
+    }
+  }
+  return taken;
+}
+
+// The receive thread. Idle, it sleeps in umad_poll with a short timeout (so a
+// stop request is seen promptly). Within spinNs of the last MAD received or
+// request sent it polls without sleeping instead: the next response of an
+// exchange is then found by a thread that is already running, and the only
+// wake-up left on the path is the event loop's. Not while backing off after
+// it lost its core mid-spin (kPreemptedNs).
+void ReceiveLoop(int fd, ReceiveControl* control, ReceiveShared* shared) {
   std::vector<uint8_t> buffer(umad_size() + kMadSize);
   void* umad = buffer.data();
-  while (!stop->load(std::memory_order_acquire)) {
-    int polled = umad_poll(fd, kPollMs);
-    if (polled == -ETIMEDOUT) continue;
-    // A poll error is retried: ibsim's umad2sim reports a spurious wake-up with
-    // an empty queue as an error. A non-blocking receive below settles it.
-    bool received = false;
-    while (!stop->load(std::memory_order_acquire)) {  // a flood must not delay close()
-      int length = static_cast<int>(kMadSize);
-      int agent = umad_recv(fd, umad, &length, 0);
-      if (agent < 0) break;  // -EWOULDBLOCK: drained
-      received = true;
-      ReceivedRecord record;
-      size_t copied = std::min(static_cast<size_t>(std::max(length, 0)), kMadSize);
-      memcpy(record.mad, umad_get_mad(umad), copied);
-      memset(record.mad + copied, 0, kMadSize - copied);
-      ib_mad_addr_t* addr = umad_get_mad_addr(umad);
-      record.status = static_cast<uint32_t>(umad_status(umad));
-      record.agentId = static_cast<uint32_t>(agent);
-      record.length = static_cast<uint32_t>(length);
-      record.slid = be16toh(addr->lid);
-      record.sqpn = be32toh(addr->qpn) & 0xffffff;
-      record.sl = addr->sl;
-      record.pkeyIndex = static_cast<uint32_t>(umad_get_pkey(umad));
-      record.reserved = 0;
-      bool signal = false;
-      {
-        std::lock_guard<std::mutex> lock(shared->mutex);
-        shared->pending.push_back(record);
-        if (!shared->signalled) shared->signalled = signal = true;
+  int64_t lastMadNs = 0;
+  int64_t lastSpinNs = 0;  // start of the previous spin iteration; 0 after a sleep
+  int64_t backoffUntilNs = 0;
+  while (!control->stop.load(std::memory_order_acquire)) {
+    bool spinning = false;
+    if (control->spinNs > 0) {
+      int64_t now = MonotonicNs();
+      int64_t since = std::max(lastMadNs, control->lastRequestNs.load(std::memory_order_relaxed));
+      spinning = now - since < control->spinNs && now >= backoffUntilNs;
+      if (spinning && lastSpinNs != 0 && now - lastSpinNs > kPreemptedNs) {
+        control->spinBackoffs.fetch_add(1, std::memory_order_relaxed);
+        backoffUntilNs = now + kBackoffNs;
+        spinning = false;
       }
-      if (signal) tsfn.NonBlockingCall();
+      lastSpinNs = spinning ? now : 0;
     }
-    // Nothing read although poll did not time out: an error (or, on a kernel,
-    // a MAD too large for the buffer left at the queue head). Never spin a core.
-    if (!received) usleep(1000);
+    if (!spinning) {
+      int polled = umad_poll(fd, kPollMs);
+      if (polled == -ETIMEDOUT) continue;
+      // A poll error is retried: ibsim's umad2sim reports a spurious wake-up with
+      // an empty queue as an error. The non-blocking receive below settles it.
+    }
+    size_t taken = Drain(fd, umad, spinning, control, shared);
+    if (taken > 0) {
+      if (control->spinNs > 0) lastMadNs = MonotonicNs();
+    } else if (spinning) {
+      SpinPause();
+    } else {
+      // Nothing read although poll did not time out: an error (or, on a kernel,
+      // a MAD too large for the buffer left at the queue head). Never spin a core.
+      usleep(1000);
+    }
   }
 }
 
-}  // namespace
-
-void DeliverBatch(Napi::Env env, Napi::Function callback, ReceiveShared* shared, void* /*unused*/) {
-  if (env == nullptr || shared == nullptr) return;
+// The event loop's side of the hand-off: takes the pending records and passes
+// them to JavaScript through the batch buffer, batchSlots at a time. A handler
+// may close the port; the records left are then dropped.
+void OnAsync(uv_async_t* handle) {
+  ReceiveShared* shared = static_cast<ReceiveShared*>(handle->data);
+  if (shared->closed) return;
   {
     std::lock_guard<std::mutex> lock(shared->mutex);
     shared->draining.swap(shared->pending);  // both keep their capacity: no steady-state allocation
     shared->signalled = false;
   }
   std::vector<ReceivedRecord>& records = shared->draining;
+  Napi::Env env(shared->env);
+  Napi::HandleScope scope(env);
   size_t next = 0;
   try {
-    while (next < records.size() && !shared->closed.load()) {
+    while (next < records.size() && !shared->closed) {
       size_t count = std::min(shared->batchSlots, records.size() - next);
       memcpy(shared->batchData, &records[next], count * sizeof(ReceivedRecord));
       next += count;
-      callback.Call({Napi::Number::New(env, static_cast<double>(count))});
+      shared->onBatch.MakeCallback(env.Global(), {Napi::Number::New(env, static_cast<double>(count))},
+                                   shared->asyncContext);
     }
-  } catch (...) {
+  } catch (const Napi::Error& error) {
+    // A handler threw: an uncaught exception, as for any other event-loop callback.
     records.clear();
-    throw;
+    napi_fatal_exception(shared->env, error.Value());
+    return;
   }
   records.clear();
 }
+
+void OnAsyncClosed(uv_handle_t* handle) {
+  ReceiveShared* shared = static_cast<ReceiveShared*>(handle->data);
+  napi_async_cleanup_hook_handle teardown = shared->teardown;
+  delete shared;
+  if (teardown != nullptr) napi_remove_async_cleanup_hook(teardown);  // tells Node the close is done
+}
+
+}  // namespace
 
 Napi::Function UmadPort::Define(Napi::Env env) {
   return DefineClass(env, "UmadPort",
@@ -176,11 +260,13 @@ Napi::Function UmadPort::Define(Napi::Env env) {
                          InstanceMethod<&UmadPort::Close>("close"),
                          InstanceMethod<&UmadPort::Ref>("ref"),
                          InstanceMethod<&UmadPort::Unref>("unref"),
+                         InstanceMethod<&UmadPort::Stats>("stats"),
                          InstanceAccessor<&UmadPort::BatchBuffer>("batch"),
                      });
 }
 
-// new UmadPort(caName: string | null, portNum: number, onBatch: (count) => void, batchSlots?: number)
+// new UmadPort(caName: string | null, portNum: number, onBatch: (count) => void,
+//              batchSlots?: number, receiveSpinUs?: number)
 UmadPort::UmadPort(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UmadPort>(info) {
   Napi::Env env = info.Env();
   const char* call = "umad_open_port";
@@ -188,6 +274,9 @@ UmadPort::UmadPort(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UmadPort>(
   if (info.Length() < 3 || !info[2].IsFunction()) throw PlainError(env, call, EINVAL, "onBatch must be a function");
   size_t slots = kDefaultBatchSlots;
   if (info.Length() > 3 && !info[3].IsUndefined()) slots = static_cast<size_t>(IntArg(info, 3, call, "batchSlots", 1, 4096));
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    control_.spinNs = IntArg(info, 4, call, "receiveSpinUs", 0, kMaxSpinUs) * 1000;
+  }
 
   errno = 0;
   int r = umad_init();
@@ -224,29 +313,40 @@ UmadPort::UmadPort(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UmadPort>(
   fd_ = fd;
   sendBuffer_.assign(umad_size() + kMadSize, 0);
 
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    umad_close_port(fd_);
+    fd_ = -1;
+    throw PlainError(env, "napi_get_uv_event_loop", EINVAL, "no event loop for the receive hand-off");
+  }
+  auto shared = std::make_unique<ReceiveShared>();
+  int r2 = uv_async_init(loop, &shared->async, OnAsync);
+  if (r2 != 0) {
+    umad_close_port(fd_);
+    fd_ = -1;
+    throw PlainError(env, "uv_async_init", -r2, std::string("receive hand-off: ") + uv_strerror(r2));
+  }
+  shared_ = shared.release();  // from here on, deleted by OnAsyncClosed
+  shared_->async.data = shared_;
+  shared_->env = env;
+  shared_->onBatch = Napi::Persistent(info[2].As<Napi::Function>());
+  napi_async_init(env, nullptr, Napi::String::New(env, "repath-umad-receive"), &shared_->asyncContext);
   Napi::ArrayBuffer batch = Napi::ArrayBuffer::New(env, slots * sizeof(ReceivedRecord));
-  shared_ = new ReceiveShared();
   shared_->batch = Napi::Persistent(batch);
   shared_->batchData = static_cast<uint8_t*>(batch.Data());
   shared_->batchSlots = slots;
   shared_->pending.reserve(slots);
   shared_->draining.reserve(slots);
-  tsfn_ = ReceiveTsfn::New(env, info[2].As<Napi::Function>(), "repath-umad-receive", 0, 1, shared_,
-                           [](Napi::Env, void*, ReceiveShared* shared) { delete shared; });
-  tsfnLive_ = true;
-  receiver_ = std::thread(ReceiveLoop, fd_, &stop_, shared_, tsfn_);
-  // If the environment is torn down with the port still open (process.exit),
-  // close it first: join the thread and release the thread-safe function while
-  // Node still can. Registered after the function, so it runs before Node's own
-  // cleanup of it (cleanup hooks run in reverse order).
-  env_ = env;
-  if (napi_add_env_cleanup_hook(env, CleanupHook, this) == napi_ok) cleanupHookRegistered_ = true;
+  receiver_ = std::thread(ReceiveLoop, fd_, &control_, shared_);
+  // If the environment is torn down with the port still open (process.exit, a
+  // worker ending), close it first: join the thread and close the async handle
+  // while Node still runs the loop for it. Node waits for the handle's close
+  // callback, which removes the hook (OnAsyncClosed).
+  napi_add_async_cleanup_hook(env, TeardownHook, this, &teardownHook_);
 }
 
-void UmadPort::CleanupHook(void* self) {
-  UmadPort* port = static_cast<UmadPort*>(self);
-  port->cleanupHookRegistered_ = false;  // being run: Node drops it itself
-  port->CloseNow();
+void UmadPort::TeardownHook(napi_async_cleanup_hook_handle handle, void* self) {
+  static_cast<UmadPort*>(self)->CloseNow(handle);
 }
 
 UmadPort::~UmadPort() { CloseNow(); }
@@ -361,6 +461,13 @@ Napi::Value UmadPort::Send(const Napi::CallbackInfo& info) {
   int timeoutMs = static_cast<int>(IntArg(info, 7, call, "timeoutMs", 0, 0x7fffffff));
   int retries = static_cast<int>(IntArg(info, 8, call, "retries", 0, 0x7fffffff));
 
+  // A request (R bit clear; TrapRepress 0x07 is the one response without it)
+  // will be answered: let a spinning receive thread keep spinning for it.
+  uint8_t method = mad.Data()[3];
+  if (control_.spinNs > 0 && (method & 0x80) == 0 && method != 0x07) {
+    control_.lastRequestNs.store(MonotonicNs(), std::memory_order_relaxed);
+  }
+
   void* umad = sendBuffer_.data();
   memset(umad, 0, umad_size());
   memcpy(umad_get_mad(umad), mad.Data(), kMadSize);
@@ -377,13 +484,15 @@ Napi::Value UmadPort::Send(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-void UmadPort::CloseNow() {
-  if (cleanupHookRegistered_) {
-    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
-    cleanupHookRegistered_ = false;
+void UmadPort::CloseNow(napi_async_cleanup_hook_handle teardown) {
+  // Closed by the program before teardown: the hook has nothing left to do.
+  if (teardown == nullptr && teardownHook_ != nullptr) napi_remove_async_cleanup_hook(teardownHook_);
+  teardownHook_ = nullptr;
+  if (fd_ < 0) {
+    if (teardown != nullptr) napi_remove_async_cleanup_hook(teardown);
+    return;
   }
-  if (fd_ < 0) return;
-  stop_.store(true, std::memory_order_release);
+  control_.stop.store(true, std::memory_order_release);
   if (receiver_.joinable()) receiver_.join();
   for (int agent : agents_) umad_unregister(fd_, agent);
   agents_.clear();
@@ -393,12 +502,19 @@ void UmadPort::CloseNow() {
   }
   umad_close_port(fd_);
   fd_ = -1;
-  if (tsfnLive_) {
-    shared_->closed.store(true);
-    shared_ = nullptr;  // the finalizer deletes it once queued calls have run
-    tsfn_.Release();
-    tsfnLive_ = false;
+  ReceiveShared* shared = shared_;
+  shared_ = nullptr;
+  if (shared == nullptr) {  // the constructor failed before the hand-off existed
+    if (teardown != nullptr) napi_remove_async_cleanup_hook(teardown);
+    return;
   }
+  shared->closed = true;  // a wake-up still pending delivers nothing
+  shared->onBatch.Reset();
+  shared->batch.Reset();
+  if (shared->asyncContext != nullptr) napi_async_destroy(shared->env, shared->asyncContext);
+  shared->asyncContext = nullptr;
+  shared->teardown = teardown;
+  uv_close(reinterpret_cast<uv_handle_t*>(&shared->async), OnAsyncClosed);
 }
 
 Napi::Value UmadPort::Close(const Napi::CallbackInfo& info) {
@@ -408,18 +524,34 @@ Napi::Value UmadPort::Close(const Napi::CallbackInfo& info) {
 
 // ref()/unref(): whether an open port keeps the process alive (it does by default).
 Napi::Value UmadPort::Ref(const Napi::CallbackInfo& info) {
-  if (tsfnLive_) tsfn_.Ref(info.Env());
+  if (shared_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&shared_->async));
   return info.Env().Undefined();
 }
 
 Napi::Value UmadPort::Unref(const Napi::CallbackInfo& info) {
-  if (tsfnLive_) tsfn_.Unref(info.Env());
+  if (shared_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&shared_->async));
   return info.Env().Undefined();
 }
 
 Napi::Value UmadPort::BatchBuffer(const Napi::CallbackInfo& info) {
   if (shared_ == nullptr) return info.Env().Null();
   return shared_->batch.Value();
+}
+
+// stats() -> how received MADs reached the receive thread and JavaScript.
+Napi::Value UmadPort::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  auto number = [&](const std::atomic<uint64_t>& counter) {
+    return Napi::Number::New(env, static_cast<double>(counter.load(std::memory_order_relaxed)));
+  };
+  out.Set("receiveSpinUs", Napi::Number::New(env, static_cast<double>(control_.spinNs / 1000)));
+  out.Set("received", number(control_.received));
+  out.Set("caughtSpinning", number(control_.caughtSpinning));
+  out.Set("afterSleep", number(control_.afterSleep));
+  out.Set("handoffs", number(control_.handoffs));
+  out.Set("spinBackoffs", number(control_.spinBackoffs));
+  return out;
 }
 
 Napi::Value ListCas(const Napi::CallbackInfo& info) {

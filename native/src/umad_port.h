@@ -1,9 +1,13 @@
 // One open umad port: agents, a send path, and a receive thread that hands MADs
-// to JavaScript in batches through a thread-safe function, so the event loop is
-// never blocked in umad_recv.
+// to JavaScript in batches through a libuv async handle, so the event loop is
+// never blocked in umad_recv. The receive thread spins (polls without sleeping)
+// for a short window after traffic, so that in a request/response exchange the
+// answer is picked up without waking it: each hand-off then costs one thread
+// wake-up (the event loop's), as a C loop blocked in umad_recv pays one.
 #pragma once
 
 #include <napi.h>
+#include <uv.h>
 
 #include <atomic>
 #include <cstdint>
@@ -30,22 +34,47 @@ struct ReceivedRecord {
 };
 static_assert(sizeof(ReceivedRecord) == 288, "batch slot layout is shared with umad.ts");
 
-// State shared by the receive thread and the main thread. It belongs to the
-// thread-safe function and is deleted by its finalizer, after every queued call
-// has run, so a late call can never touch freed memory.
+// The hand-off from the receive thread to the JavaScript thread. The thread
+// appends records under `mutex` and, for the first record of a batch, wakes the
+// event loop with uv_async_send after releasing it, so the woken loop never
+// waits for the lock. (A thread-safe function holds its own lock across that
+// wake-up; the loop, woken within microseconds, often found it still held and
+// slept once more per MAD.) Deleted by the async handle's close callback.
 struct ReceiveShared {
   std::mutex mutex;
   std::vector<ReceivedRecord> pending;   // filled by the receive thread
-  bool signalled = false;                // a call is queued for `pending`
+  bool signalled = false;                // the loop has been woken for `pending`
   std::vector<ReceivedRecord> draining;  // main thread only
-  std::atomic<bool> closed{false};
+  bool closed = false;                   // main thread only
+  uv_async_t async;                      // async.data points here
+  napi_env env = nullptr;
+  Napi::FunctionReference onBatch;
+  napi_async_context asyncContext = nullptr;
   Napi::Reference<Napi::ArrayBuffer> batch;
   uint8_t* batchData = nullptr;
   size_t batchSlots = 0;
+  // Set when Node's environment teardown is closing the port: removed (which
+  // tells Node the close is done) once the async handle has closed.
+  napi_async_cleanup_hook_handle teardown = nullptr;
 };
 
-void DeliverBatch(Napi::Env env, Napi::Function callback, ReceiveShared* shared, void* unused);
-using ReceiveTsfn = Napi::TypedThreadSafeFunction<ReceiveShared, void, DeliverBatch>;
+// Shared by the main thread and the receive thread. A member of UmadPort: the
+// thread is joined (CloseNow) before the port object can be destroyed.
+struct ReceiveControl {
+  std::atomic<bool> stop{false};
+  // How long the receive thread keeps polling without sleeping after the last
+  // MAD it received or the last request sent (0: it always sleeps in umad_poll).
+  int64_t spinNs = 0;
+  // Monotonic time of the last request sent: a response is expected, so a
+  // spinning thread keeps spinning for it.
+  std::atomic<int64_t> lastRequestNs{0};
+  // Counters JavaScript reads with stats(): how MADs reached the thread.
+  std::atomic<uint64_t> received{0};
+  std::atomic<uint64_t> caughtSpinning{0};   // found by a non-sleeping poll
+  std::atomic<uint64_t> afterSleep{0};       // found after umad_poll slept and woke
+  std::atomic<uint64_t> handoffs{0};         // event-loop wake-ups requested (one per batch)
+  std::atomic<uint64_t> spinBackoffs{0};     // spins given up because the thread lost its core
+};
 
 class UmadPort : public Napi::ObjectWrap<UmadPort> {
  public:
@@ -63,13 +92,15 @@ class UmadPort : public Napi::ObjectWrap<UmadPort> {
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value BatchBuffer(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
 
   void RequireOpen(Napi::Env env, const char* call) const;
-  void CloseNow();
-  static void CleanupHook(void* self);
+  // Stops and joins the receive thread, closes the port and starts closing the
+  // async handle. `teardown`: Node's environment is exiting (see TeardownHook).
+  void CloseNow(napi_async_cleanup_hook_handle teardown = nullptr);
+  static void TeardownHook(napi_async_cleanup_hook_handle handle, void* self);
 
-  napi_env env_ = nullptr;
-  bool cleanupHookRegistered_ = false;
+  napi_async_cleanup_hook_handle teardownHook_ = nullptr;
 
   std::string caName_;
   int portNum_ = 0;
@@ -77,11 +108,9 @@ class UmadPort : public Napi::ObjectWrap<UmadPort> {
   int issmFd_ = -1;
   std::vector<int> agents_;
   std::vector<uint8_t> sendBuffer_;
-  std::atomic<bool> stop_{false};
+  ReceiveControl control_;
   std::thread receiver_;
-  ReceiveShared* shared_ = nullptr;  // owned by tsfn_
-  ReceiveTsfn tsfn_;
-  bool tsfnLive_ = false;
+  ReceiveShared* shared_ = nullptr;  // deleted by its async handle's close callback
 };
 
 // open() of the IsSM device path (umad_issm.cc); returns the fd or -errno.

@@ -79,7 +79,8 @@ export class RepathProcess {
 
   /** Asks the process to quit and waits for it to exit. */
   async quit(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    // A process killed by a signal has exitCode null and signalCode set: it has exited too.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.child.stdin!.end('quit\n');
     return exited;

@@ -1,0 +1,158 @@
+// A single-producer single-consumer ring of Float64 words in a SharedArrayBuffer: how the main
+// thread hands a VM shard its work (notice fan-outs, VM life-cycle messages) in batches. The
+// writer fills words privately and publishes whole records at once (publish(): one Atomics
+// store and one notify per batch, never per record); the reader wakes on Atomics.wait, reads
+// everything published, and frees the space in one store. A full ring makes the writer wait
+// for the reader (back-pressure), an empty one the reader for the writer.
+//
+// Header (Int32Array over the first 16 bytes): [0] published write position, [1] read position
+// (both word indexes in 0..capacity-1; one word stays free so full != empty), [2] reader
+// state (0 not yet, 1 running, 2 stopped), [3] the writer waits for room (the reader then notifies).
+
+const H_WRITE = 0;
+const H_READ = 1;
+const H_STARTED = 2;
+const H_WRITER_WAITS = 3;
+const HEADER_BYTES = 16;
+
+/** Atomics.waitAsync (Node 16+, ES2024; the project's lib is ES2022). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+export interface RecordRingShared {
+  readonly buffer: SharedArrayBuffer;
+}
+
+export class RecordRing {
+  readonly capacity: number;
+  private readonly header: Int32Array;
+  private readonly words: Float64Array;
+  /** Writer: next word to write (published or not). Reader: next word to read. */
+  private pos = 0;
+  /** Writer: start of the record being written (publish stops before it). */
+  private recordStart = 0;
+  /** Reader: end of what was published when last looked. */
+  private limit = 0;
+
+  constructor(capacityWords: number | RecordRingShared) {
+    if (typeof capacityWords === 'number') {
+      if (!Number.isInteger(capacityWords) || capacityWords < 64 || capacityWords > 2 ** 28) {
+        throw new RangeError(`RecordRing capacity: ${capacityWords} is not an integer in 64..2^28 words`);
+      }
+      const buffer = new SharedArrayBuffer(HEADER_BYTES + capacityWords * 8);
+      this.header = new Int32Array(buffer, 0, 4);
+      this.words = new Float64Array(buffer, HEADER_BYTES, capacityWords);
+    } else {
+      const buffer = capacityWords.buffer;
+      this.header = new Int32Array(buffer, 0, 4);
+      this.words = new Float64Array(buffer, HEADER_BYTES, (buffer.byteLength - HEADER_BYTES) / 8);
+    }
+    this.capacity = this.words.length;
+  }
+
+  toShared(): RecordRingShared {
+    return { buffer: this.header.buffer as SharedArrayBuffer };
+  }
+
+  // ---------------------------------------------------------------- writer side
+
+  /** Starts a record of `words` words (waits for room: publishes what is pending first). */
+  begin(words: number): void {
+    if (words >= this.capacity) throw new RangeError(`RecordRing record: ${words} words do not fit a ring of ${this.capacity}`);
+    this.recordStart = this.pos;
+    for (;;) {
+      if (Atomics.load(this.header, H_STARTED) === 2) throw new Error('RecordRing: the reader has stopped (its shard ended or failed) while records were still being written');
+      const read = Atomics.load(this.header, H_READ);
+      const used = (this.pos - read + this.capacity) % this.capacity;
+      if (this.capacity - 1 - used >= words) return;
+      this.publishUpTo(this.recordStart);
+      Atomics.store(this.header, H_WRITER_WAITS, 1);
+      // Re-read after raising the flag: the reader may have freed room in between.
+      if (Atomics.load(this.header, H_READ) !== read) continue;
+      Atomics.wait(this.header, H_READ, read, 50);
+    }
+  }
+
+  /** Appends one word of the current record. */
+  put(value: number): void {
+    this.words[this.pos] = value;
+    if (++this.pos === this.capacity) this.pos = 0;
+  }
+
+  /** Ends the current record (it is published with the next publish()). */
+  end(): void {
+    this.recordStart = this.pos;
+  }
+
+  /** Makes every finished record visible to the reader and wakes it. */
+  publish(): void {
+    this.publishUpTo(this.recordStart);
+  }
+
+  private publishUpTo(p: number): void {
+    if (Atomics.load(this.header, H_WRITE) === p) return;
+    Atomics.store(this.header, H_WRITE, p);
+    Atomics.notify(this.header, H_WRITE);
+  }
+
+  /** Has the reader said it runs? (The writer must not block before it does.) */
+  get readerStarted(): boolean {
+    return Atomics.load(this.header, H_STARTED) === 1;
+  }
+
+  /** Resolves once the reader has started (without blocking this thread's event loop). */
+  async waitReaderStarted(): Promise<void> {
+    while (Atomics.load(this.header, H_STARTED) === 0) {
+      const r = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.header, H_STARTED, 0, 1000);
+      if (r.async) await r.value;
+    }
+  }
+
+  // ---------------------------------------------------------------- reader side
+
+  /** Reader: announce that it runs. */
+  markStarted(): void {
+    Atomics.store(this.header, H_STARTED, 1);
+    Atomics.notify(this.header, H_STARTED);
+  }
+
+  /**
+   * The shard's side stops (returned or failed): on a ring it reads, a writer still waiting for
+   * room fails instead of hanging; on a ring it writes, a reader waiting for data does.
+   */
+  markStopped(): void {
+    Atomics.store(this.header, H_STARTED, 2);
+    Atomics.notify(this.header, H_STARTED);
+    Atomics.notify(this.header, H_READ);
+  }
+
+  /** Reader: blocks until a published word is available (throws if the writer stopped first). */
+  waitForData(): void {
+    while (this.pos === this.limit) {
+      const w = Atomics.load(this.header, H_WRITE);
+      if (w !== this.pos) {
+        this.limit = w;
+        return;
+      }
+      if (Atomics.load(this.header, H_STARTED) === 2) throw new Error('RecordRing: the writer has stopped (its shard ended or failed) before writing what was waited for');
+      Atomics.wait(this.header, H_WRITE, w, 50);
+    }
+  }
+
+  /** Reader: a record is read; its words may be reused (wakes a writer waiting for room). */
+  doneRecord(): void {
+    Atomics.store(this.header, H_READ, this.pos);
+    if (Atomics.load(this.header, H_WRITER_WAITS) === 1) {
+      Atomics.store(this.header, H_WRITER_WAITS, 0);
+      Atomics.notify(this.header, H_READ);
+    }
+  }
+
+  /** Reader: the next word (call waitForData() before the first word of each record). */
+  take(): number {
+    const v = this.words[this.pos]!;
+    if (++this.pos === this.capacity) this.pos = 0;
+    return v;
+  }
+}
