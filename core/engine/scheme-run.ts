@@ -48,6 +48,8 @@ export interface SchemeOutcome {
   readonly shards?: number;
   /** A sharded run redone on one thread: why. */
   readonly shardFallback?: string;
+  /** Times a sharded run was restarted from scratch because a shard worker died. */
+  readonly shardRestarts?: number;
 }
 
 /** Thrown when a --pcap trace would pass its size limit; the message says what to do. */

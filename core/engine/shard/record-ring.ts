@@ -7,7 +7,7 @@
 //
 // Header (Int32Array over the first 16 bytes): [0] published write position, [1] read position
 // (both word indexes in 0..capacity-1; one word stays free so full != empty), [2] reader
-// state (0 not yet, 1 running, 2 stopped), [3] the writer waits for room (the reader then notifies).
+// state (0 not yet, 1 running, 2 stopped, 3 its thread died), [3] the writer waits for room (the reader then notifies).
 
 const H_WRITE = 0;
 const H_READ = 1;
@@ -62,7 +62,7 @@ export class RecordRing {
     if (words >= this.capacity) throw new RangeError(`RecordRing record: ${words} words do not fit a ring of ${this.capacity}`);
     this.recordStart = this.pos;
     for (;;) {
-      if (Atomics.load(this.header, H_STARTED) === 2) throw new Error('RecordRing: the reader has stopped (its shard ended or failed) while records were still being written');
+      if (Atomics.load(this.header, H_STARTED) >= 2) throw new Error('RecordRing: the reader has stopped (its shard ended or failed) while records were still being written');
       const read = Atomics.load(this.header, H_READ);
       const used = (this.pos - read + this.capacity) % this.capacity;
       if (this.capacity - 1 - used >= words) return;
@@ -127,6 +127,28 @@ export class RecordRing {
     Atomics.notify(this.header, H_READ);
   }
 
+  /**
+   * The shard's thread is dying (its 'exit' hook: process.exit, an uncaught error): like
+   * markStopped, but the main thread can tell a dead worker (worth a restart) from a shard
+   * that returned or threw (deterministic: a restart would fail the same way).
+   */
+  markDied(): void {
+    Atomics.store(this.header, H_STARTED, 3);
+    Atomics.notify(this.header, H_STARTED);
+    Atomics.notify(this.header, H_READ);
+    Atomics.notify(this.header, H_WRITE);
+  }
+
+  /** Has the other side stopped (returned, failed or died)? */
+  get stopped(): boolean {
+    return Atomics.load(this.header, H_STARTED) >= 2;
+  }
+
+  /** Did the other side's thread die (markDied)? */
+  get died(): boolean {
+    return Atomics.load(this.header, H_STARTED) === 3;
+  }
+
   /** Reader: blocks until a published word is available (throws if the writer stopped first). */
   waitForData(): void {
     while (this.pos === this.limit) {
@@ -135,7 +157,7 @@ export class RecordRing {
         this.limit = w;
         return;
       }
-      if (Atomics.load(this.header, H_STARTED) === 2) throw new Error('RecordRing: the writer has stopped (its shard ended or failed) before writing what was waited for');
+      if (Atomics.load(this.header, H_STARTED) >= 2) throw new Error('RecordRing: the writer has stopped (its shard ended or failed) before writing what was waited for');
       Atomics.wait(this.header, H_WRITE, w, 50);
     }
   }

@@ -4,7 +4,8 @@
 // to a VM into a record in the owning shard's ring. Counters are summed and latency histograms
 // merged at the end. When a shard reports feedback (under per-pf-interest, a VM dropped a cache
 // entry that Dom0's interest index follows), the run is redone on one thread and the outcome
-// says why (shardFallback).
+// says why (shardFallback). When a shard's worker thread dies mid-run, the run is redone from
+// scratch with fresh pool workers (at most maxRestarts times; counted in shardRestarts).
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { Scenario } from '../../scenario/scenario.js';
@@ -270,9 +271,10 @@ export class ShardedVfEndpoint implements VfEndpoint {
     }
   }
 
-  /** Tells every shard the run is over and publishes what is left. */
+  /** Tells every shard the run is over and publishes what is left (a stopped or dead shard is skipped). */
   finish(): void {
     for (const r of this.rings) {
+      if (r.stopped) continue;
       r.begin(2);
       r.put(ShardRecord.End);
       r.put(0);
@@ -287,14 +289,74 @@ export interface ShardedOutcome extends SchemeOutcome {
   readonly shards: number;
   /** Why the run was redone on one thread, or ''. */
   readonly shardFallback: string;
+  /** Times the run was restarted from scratch because a shard worker died. */
+  readonly shardRestarts: number;
+}
+
+export interface ShardedRunOptions {
+  /** Words of each ring (tests: a small ring wraps and makes the main thread wait). */
+  readonly ringWords?: number;
+  /** Restarts allowed after a shard worker dies (default 2); 0: a dead shard fails the run. */
+  readonly maxRestarts?: number;
+  /**
+   * Fault injection, tests only, never on by default: shard `killShard`'s worker ends its thread
+   * (process.exit(1)) on receiving its `atSync`-th Sync (1 = the first), in each of the first
+   * `attempts` attempts (default 1: the restart runs undisturbed).
+   */
+  readonly faults?: { readonly killShard: number; readonly atSync: number; readonly attempts?: number };
+}
+
+/** A shard's worker thread died mid-run (its rings were marked died by its exit hook). */
+export class ShardDiedError extends Error {
+  constructor(
+    readonly shard: number,
+    why: string,
+  ) {
+    super(`sharded run: shard ${shard}'s worker thread died mid-run (${why})`);
+    this.name = 'ShardDiedError';
+  }
 }
 
 /**
  * Runs a task of a SHARDED_SCHEMES scheme with its VMs on `shards` workers of `pool` (which
  * must allow that many threads at once), the SM, fabric and Dom0s on this thread.
  */
-export async function runShardedTask(task: SchemeTask, shards: number, pool: Piscina, o: { ringWords?: number } = {}): Promise<ShardedOutcome> {
+export async function runShardedTask(task: SchemeTask, shards: number, pool: Piscina, o: ShardedRunOptions = {}): Promise<ShardedOutcome> {
   if (!canShard(task)) throw new RangeError(`sharded run scheme: "${task.scheme}" is not one of ${SHARDED_SCHEMES.join(', ')} (or a pcap trace was asked for)`);
+  const maxRestarts = o.maxRestarts ?? 2;
+  if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new RangeError(`sharded run maxRestarts: ${maxRestarts} is not a non-negative integer`);
+  const f = o.faults;
+  if (f !== undefined && (!Number.isInteger(f.killShard) || f.killShard < 0 || f.killShard >= shards || !Number.isInteger(f.atSync) || f.atSync < 1)) {
+    throw new RangeError(`sharded run faults: shard ${f.killShard} at Sync ${f.atSync} is not a shard in 0..${shards - 1} and a Sync >= 1`);
+  }
+  const t0 = performance.now();
+  // Recovery is the simplest one that is exact: a dead shard's VM state lives partly in its
+  // thread (event queues, notices), so instead of rebuilding it from a snapshot the whole run
+  // is redone from scratch with fresh pool workers. The run is a pure function of the task
+  // (scenario, scheme, cost, seed), so the restart gives the undisturbed run's results; the
+  // work done before the crash is lost (at most maxRestarts times).
+  for (let attempt = 0; ; attempt++) {
+    const killAtSync = f !== undefined && attempt < (f.attempts ?? 1) ? { shard: f.killShard, atSync: f.atSync } : undefined;
+    try {
+      const out = await runShardedOnce(task, shards, pool, o.ringWords, killAtSync);
+      return { ...out, wallTimeMs: performance.now() - t0, shardRestarts: attempt };
+    } catch (e) {
+      if (!(e instanceof ShardDiedError)) throw e;
+      if (attempt >= maxRestarts) {
+        throw new ShardDiedError(e.shard, `after ${attempt} restart${attempt === 1 ? '' : 's'}, the most allowed (maxRestarts ${maxRestarts}); the run is abandoned`);
+      }
+    }
+  }
+}
+
+/** One attempt of a sharded run; a dead shard worker throws ShardDiedError once every shard has settled. */
+async function runShardedOnce(
+  task: SchemeTask,
+  shards: number,
+  pool: Piscina,
+  ringWords: number | undefined,
+  kill: { shard: number; atSync: number } | undefined,
+): Promise<Omit<ShardedOutcome, 'shardRestarts'>> {
   const t0 = performance.now();
   await LatencyHistogram.ready();
   const scenario = task.scenario instanceof Uint8Array ? decodeScenarioFb(task.scenario, 'scenario (sharded task)') : task.scenario;
@@ -311,8 +373,8 @@ export async function runShardedTask(task: SchemeTask, shards: number, pool: Pis
     const start = subnet.nowNs;
     const vms = subnet.vms;
     const ownerOf = vmOwners(scenario, shards);
-    const rings = Array.from({ length: shards }, () => new RecordRing(o.ringWords ?? SHARD_RING_WORDS));
-    const rets = Array.from({ length: shards }, () => new RecordRing(o.ringWords ?? SHARD_RING_WORDS));
+    const rings = Array.from({ length: shards }, () => new RecordRing(ringWords ?? SHARD_RING_WORDS));
+    const rets = Array.from({ length: shards }, () => new RecordRing(ringWords ?? SHARD_RING_WORDS));
     const shared = vms.toShared();
     const running = rings.map((ring, shard) => {
       const t: VmShardTask = {
@@ -335,6 +397,7 @@ export async function runShardedTask(task: SchemeTask, shards: number, pool: Pis
         vmHost: subnet.dom0.vmHost,
         vmSlot: subnet.dom0.vmSlot,
         interestIndex: subnet.dom0.interestIndex !== undefined,
+        ...(kill !== undefined && kill.shard === shard ? { killAtSync: kill.atSync } : {}),
       };
       return pool.run(t, { filename: SHARD_WORKER_FILE }) as Promise<VmShardOutcome>;
     });
@@ -346,6 +409,7 @@ export async function runShardedTask(task: SchemeTask, shards: number, pool: Pis
     subnet.dom0.attachVfEndpoint(endpoint);
     const p0 = performance.now();
     let mainEvents = 0;
+    let failure: { error: unknown } | undefined;
     try {
       subnet.scheduleMigrations();
       // Conservative synchronisation: run ahead to the horizon (the earliest time a VM may
@@ -356,11 +420,27 @@ export async function runShardedTask(task: SchemeTask, shards: number, pool: Pis
         if (endpoint.horizonNs === Infinity) break;
         endpoint.sync(subnet.dom0);
       }
+    } catch (error) {
+      // A dead shard's ring waits fail here (within one 50 ms poll of its exit hook).
+      failure = { error };
+      // The main thread reads no more: a live shard writing Sends while it drains after END
+      // fails instead of waiting for room forever, so its task settles.
+      for (const ret of rets) if (!ret.stopped) ret.markStopped();
     } finally {
       endpoint.finish();
       subnet.dom0.attachVfEndpoint(vms);
     }
-    const outs = await Promise.all(running);
+    const settled = await Promise.allSettled(running);
+    for (let s = 0; s < shards; s++) {
+      if (rings[s]!.died || rets[s]!.died) {
+        const r = settled[s]!;
+        throw new ShardDiedError(s, r.status === 'rejected' ? String((r.reason as Error)?.message ?? r.reason) : 'its exit hook ran after it returned');
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+    const rejected = settled.find((r) => r.status === 'rejected');
+    if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
+    const outs = settled.map((r) => (r as PromiseFulfilledResult<VmShardOutcome>).value);
     const phaseWallMs = performance.now() - p0;
     const feedback = endpoint.feedback !== '' ? endpoint.feedback : (outs.find((o) => o.feedback !== '')?.feedback ?? '');
     if (feedback !== '') {

@@ -51,6 +51,11 @@
 // - End. On END a shard drains its queues and returns its counters, its latency histogram
 //   (encoded), the events it handled and the time of its last one; the main thread sums the
 //   counters and merges the histograms.
+// - Crash. A worker thread that dies mid-run (process.exit; tests inject it with
+//   VmShardTask.killAtSync) runs no finally block: its exit hook (workers/vm-shard-worker.ts)
+//   marks both its rings died, so the main thread's 50 ms ring polls fail instead of waiting
+//   forever, and the main thread redoes the whole run from scratch (sharded-run.ts).
+import { isMainThread } from 'node:worker_threads';
 import type { Scenario, SchemeName } from '../../scenario/scenario.js';
 import { schemeConfig } from '../../schemes.js';
 import type { CostModel } from '../cost-model.js';
@@ -233,8 +238,9 @@ export class VmShard {
   }
 
   /** Reads records until END; returns what the main thread merges. `ret` carries Sends and Nexts back. */
-  run(ring: RecordRing, ret: RecordRing): VmShardResult {
+  run(ring: RecordRing, ret: RecordRing, killAtSync = 0): VmShardResult {
     this.ret = ret;
+    let syncs = 0;
     ring.markStarted();
     for (;;) {
       ring.waitForData();
@@ -281,6 +287,9 @@ export class VmShard {
           break;
         }
         case ShardRecord.Sync:
+          // Fault injection (tests only, VmShardTask.killAtSync): this worker thread dies here,
+          // without answering, as a crashed worker would.
+          if (++syncs === killAtSync) killThisWorker(`shard killed at Sync ${syncs} (fault injection)`);
           // Inclusive: own events at t itself too (the main thread has handled its own at t
           // first). Exclusive: a barrier in the middle of the main thread's time t.
           this.runUntil(t, ring.take() === 1);
@@ -446,6 +455,14 @@ export interface VmShardTask {
   readonly slotsPerHost: number;
   readonly vmHost: Int32Array;
   readonly vmSlot: Int16Array;
+  /** Fault injection, tests only (ShardedRunOptions.faults): die at this Sync (1 = the first); absent: never. */
+  readonly killAtSync?: number;
+}
+
+/** Ends this worker thread at once (process.exit in a worker ends only its thread); refused on the main thread. */
+function killThisWorker(why: string): never {
+  if (isMainThread) throw new Error(`VmShard: ${why} asked for on the main thread, which it would end`);
+  process.exit(1);
 }
 
 export interface VmShardOutcome extends VmShardResult {
@@ -482,7 +499,7 @@ export function runVmShardTask(task: VmShardTask): VmShardOutcome {
       vmHost: task.vmHost,
       vmSlot: task.vmSlot,
     });
-    const r = shard.run(ring, ret);
+    const r = shard.run(ring, ret, task.killAtSync ?? 0);
     const histogram = new LatencyHistogram();
     try {
       const values = latencies.values();
