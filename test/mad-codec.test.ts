@@ -622,6 +622,33 @@ test('wrapSlot: MADs in place in a ring of slots, reads and writes at the slot, 
   t.is(copy.notice.newLid, 102);
 });
 
+test('wrapSlot over a growable ring: the cached end of the ring follows the ring, out-of-range offsets still throw', (t) => {
+  // wrapSlot checks offsets against the ring length it learned; a ring on a growable SharedArrayBuffer
+  // grows under it, so an offset past the learned end goes the rare way and is checked against the ring now.
+  // Growable SharedArrayBuffers are in Node 20 but not in this TypeScript lib (es2024).
+  type Growable = SharedArrayBuffer & { grow(byteLength: number): void };
+  const GrowableSab = SharedArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => Growable;
+  const sab = new GrowableSab(2 * 256, { maxByteLength: 8 * 256 });
+  const ring = new Uint8Array(sab); // length-tracking
+  const w = new MadView();
+  const put = (i: number): void => void w.wrapSlotForWrite(ring, i * 256).initSa(Method.Report, SaAttr.Notice, 0, 0x100 + i);
+  put(0);
+  put(1);
+  const v = new MadView();
+  t.is(v.wrapSlot(ring, 256).tidLow, 0x101);
+  const e = t.throws(() => v.wrapSlot(ring, 512), { instanceOf: MadError });
+  t.is(e?.field, 'slot offset');
+  t.is(e?.value, '512');
+  sab.grow(4 * 256);
+  put(3);
+  t.is(v.wrapSlot(ring, 768).tidLow, 0x103);
+  t.is(v.wrapSlot(ring, 0).tidLow, 0x100);
+  t.is(v.bytes.byteOffset, 0);
+  for (const bad of [4 * 256 - 255, -256, 0.5]) t.is(t.throws(() => v.wrapSlot(ring, bad), { instanceOf: MadError })?.field, 'slot offset', String(bad));
+  // A bad offset leaves the ring bound; the next good one binds straight away.
+  t.is(v.wrapSlot(ring, 256).tidLow, 0x101);
+});
+
 test('views follow the bound buffer: ring slots, lone arrays, the scratch of a short MAD, and back', (t) => {
   // Every view reads through a per-offset window of its BytesRef; a new buffer must reach all of them
   // (header, attribute views, nested GID views, the producer-type window one byte into the Notice).

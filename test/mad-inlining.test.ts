@@ -1,15 +1,21 @@
 // Why Notice decode speed no longer depends on the process: every field getter a consumer of a RePath
 // Report reads is small enough (at most V8's --max-inlined-bytecode-size-small, 27 bytecode bytes in
-// Node 20) to be inlined wherever it is called, whatever the caller's inlining budget has left.
+// Node 20) to be inlined wherever it is called, whatever the caller's inlining budget has left; and the
+// bind-and-validate chain (MadView.wrapSlot with what it calls) is small enough, and free of calls that
+// are hit often, to fit in what is left of the budget after the consumer, in every optimisation order.
 // Before, the getters were 34-49 bytes, competed for the 920-byte budget with wrapSlot/checkMad and the
 // consumer, and which ones became calls depended on whether the consumer had been optimised on its own
 // first (V8 charges a callee's existing optimised code against the caller): 25 ns per Notice in some
-// processes, 45-65 ns in others.
+// processes, 45-65 ns in others. After that fix the chain still lost: BytesRef.bindAt was left as a call
+// whenever the loop was optimised first, and wrapSlot itself when it had been optimised on its own after
+// wrap() of fresh arrays had made bindAt's learn() call hot (its optimised code then carried learn and
+// the window constructors, 454 bytes, more than the budget had left).
 //
 // Both tests run a child Node with V8's own tracing, so they check what V8 decides, not timings:
 //  1. bytecode size of every getter of MadView, NoticeView, GidView and PathRecordView <= the limit;
-//  2. the decode loop, optimised deterministically (%OptimizeFunctionOnNextCall) in the two orders that
-//     used to differ (consumer first or loop first), leaves no field getter as a call.
+//  2. the decode loop, optimised deterministically (%OptimizeFunctionOnNextCall) in three orders (loop
+//     first; consumer first; wrap() of fresh arrays, then wrapSlot on its own, then the loop, the order
+//     the benchmark's processes mostly take) leaves no call: not a field getter, not wrapSlot, nothing it calls.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -114,17 +120,34 @@ function decodeLoop(count) {
   for (let k = 0; k < count; k++) s += readRePath(view.wrapSlot(ring, (k & (RING - 1)) * 256));
   return s;
 }
+// The same MADs as arrays of their own, bound with wrap(): every MAD is an array not seen just before.
+const arrays = [];
+for (let i = 0; i < RING; i++) arrays.push(ring.subarray(i * 256, i * 256 + 256));
+function arrayLoop(count) {
+  let s = 0;
+  for (let k = 0; k < count; k++) s += readRePath(view.wrap(arrays[k & (RING - 1)]));
+  return s;
+}
+const wrapSlot = Object.getPrototypeOf(view).wrapSlot;
 %PrepareFunctionForOptimization(decodeLoop);
 %PrepareFunctionForOptimization(readRePath);
+%PrepareFunctionForOptimization(arrayLoop);
+%PrepareFunctionForOptimization(wrapSlot);
 let sink = 0;
 for (let i = 0; i < 20; i++) sink += decodeLoop(RING);
-if (process.argv[2] === 'consumer-first') {
+const order = process.argv[2];
+if (order === 'consumer-first') {
   %OptimizeFunctionOnNextCall(readRePath);
+  sink += readRePath(view.wrapSlot(ring, 0));
+}
+if (order === 'wrap-first') {
+  for (let i = 0; i < 20; i++) sink += arrayLoop(RING);
+  %OptimizeFunctionOnNextCall(wrapSlot);
   sink += readRePath(view.wrapSlot(ring, 0));
 }
 %OptimizeFunctionOnNextCall(decodeLoop);
 sink += decodeLoop(RING);
-process.stderr.write('STATUS ' + %GetOptimizationStatus(decodeLoop) + ' ' + %GetOptimizationStatus(readRePath) + ' ' + sink + '\\n');
+process.stderr.write('STATUS ' + %GetOptimizationStatus(decodeLoop) + ' ' + %GetOptimizationStatus(wrapSlot) + ' ' + sink + '\\n');
 `;
 
 const FIELD_GETTERS = [
@@ -132,25 +155,31 @@ const FIELD_GETTERS = [
   'get issuerLid', 'get newLid', 'get oldLid', 'get prefixHigh', 'get prefixLow', 'get guidHigh', 'get guidLow',
 ];
 
-for (const order of ['loop-first', 'consumer-first']) {
-  test(`optimised Notice decode loop (${order}): every field getter is inlined`, (t) => {
-    // Synchronous optimisation, so the order of the two compilations is the one asked for.
-    const { trace: out, marks } = runChild(INLINING_SCRIPT, ['--allow-natives-syntax', '--no-concurrent-recompilation', '--trace-turbo-inlining'], [order]);
+/** The part of a --trace-opt --trace-turbo-inlining log that is the last (synchronous) compilation of `fn`. */
+function compilationOf(trace: string, fn: string): string {
+  const starts = [...trace.matchAll(new RegExp(`^\\[compiling method [^\\n]*<JSFunction ${fn} `, 'gm'))];
+  const start = starts.at(-1)?.index ?? -1;
+  const end = start < 0 ? -1 : trace.slice(start).search(new RegExp(`^\\[completed compiling [^\\n]*<JSFunction ${fn} `, 'm'));
+  if (start < 0 || end < 0) throw new Error(`no compilation of ${fn} in the trace`);
+  return trace.slice(start, start + end);
+}
+
+for (const order of ['loop-first', 'consumer-first', 'wrap-first']) {
+  test(`optimised Notice decode loop (${order}): wrapSlot, what it calls and every field getter are inlined`, (t) => {
+    // Synchronous optimisation, so the order of the compilations is the one asked for.
+    const { trace: out, marks } = runChild(INLINING_SCRIPT, ['--allow-natives-syntax', '--no-concurrent-recompilation', '--trace-opt', '--trace-turbo-inlining'], [order]);
     const status = /^STATUS (\d+) (\d+) /m.exec(marks);
     t.not(status, null);
     t.true((Number(status![1]) & 16) !== 0, `decodeLoop is optimised by TurboFan (status ${status![1]})`);
+    if (order === 'wrap-first') t.true((Number(status![2]) & 16) !== 0, `wrapSlot was optimised on its own first (status ${status![2]})`);
+    const loop = compilationOf(out, 'decodeLoop');
     // "Inlining 0x.. {0x.. <SharedFunctionInfo get trapNumber>} into 0x.. {0x.. <SharedFunctionInfo decodeLoop>}"
-    const into = new Map<string, Set<string>>();
-    for (const m of out.matchAll(/^Inlining 0x[0-9a-f]+ \{0x[0-9a-f]+ <SharedFunctionInfo ([^>]+)>\} into 0x[0-9a-f]+ \{0x[0-9a-f]+ <SharedFunctionInfo ([^>]+)>\}/gm)) {
-      if (!into.has(m[2]!)) into.set(m[2]!, new Set());
-      into.get(m[2]!)!.add(m[1]!);
-    }
-    const loop = into.get('decodeLoop') ?? new Set<string>();
-    // Either the consumer is inlined into the loop with all its getters, or it stays a call into its own
-    // optimised code, which then holds them all.
-    const holder = loop.has('readRePath') ? loop : (into.get('readRePath') ?? new Set<string>());
-    t.true(loop.has('readRePath') || order === 'consumer-first', 'in loop-first order the consumer is inlined into the loop');
-    const missing = FIELD_GETTERS.filter((g) => !holder.has(g));
-    t.deepEqual(missing, [], `getters left as calls (${order})`);
+    const inlined = new Set([...loop.matchAll(/^Inlining 0x[0-9a-f]+ \{0x[0-9a-f]+ <SharedFunctionInfo ([^>]+)>\} into /gm)].map((m) => m[1]!));
+    // "  - target: 0x.. {0x.. <SharedFunctionInfo wrapSlot>}, bytecode size: 72": every call V8 weighed against the budget.
+    const weighed = new Set([...loop.matchAll(/^ {2}- target: 0x[0-9a-f]+ \{0x[0-9a-f]+ <SharedFunctionInfo ([^>]+)>\}/gm)].map((m) => m[1]!));
+    t.true(weighed.has('wrapSlot') && weighed.has('readRePath'), `V8 weighed wrapSlot and the consumer (${[...weighed].join(', ')})`);
+    t.deepEqual([...weighed].filter((f) => !inlined.has(f)), [], `calls left in the decode loop (${order})`);
+    t.deepEqual(FIELD_GETTERS.filter((g) => !inlined.has(g)), [], `getters left as calls (${order})`);
+    t.true(inlined.has('checkMad'), 'validation is inlined too');
   });
 }

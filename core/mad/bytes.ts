@@ -20,6 +20,11 @@
 // Why slots: in Node 20 reading a typed array's .buffer or .byteOffset is a runtime call (tens of ns),
 // so binding is cheap only for an array already seen. bindAt(ring, offset) over one ring array costs a
 // store per window and an identity compare; bind(u8) of a new array pays the two lookups once.
+// Why bindKnown() is its own method: a hot caller (MadView.wrapSlot) binds the array it already knows
+// and calls learn() only on its own, rare, miss. V8 inlines a call site by the feedback of the function
+// it sits in, and bindAt's learn() call is hit on every MAD by callers that wrap fresh arrays; had the
+// slot path gone through bindAt, learn() (and the window constructors under it) would be inlined into
+// it and eat the caller's inlining budget (see MadView.wrapSlot).
 
 /**
  * A DataView over a MAD's buffer that starts `offset` bytes into every MAD (a view's own start), with
@@ -40,10 +45,10 @@ export class BytesRef {
   base: number;
   /** DataView over the whole buffer behind `bytes` (the window at offset 0). */
   dv: FieldWindow;
-  /** Index of the MAD's byte 0 within `dv`. */
-  dvBase: number;
-  private known: Uint8Array;
+  /** bytes.byteOffset, read once per array by learn(). */
   private knownByteOffset: number;
+  /** The largest MAD index in `bytes` (bytes.length - 256): bindKnown's callers check offsets against it. */
+  lastMad: number;
   private buffer: ArrayBufferLike;
   /** One window per distinct view offset, and those offsets (windowOffsets[i] is windows[i]'s). */
   private windows: FieldWindow[];
@@ -55,23 +60,30 @@ export class BytesRef {
   constructor(bytes: Uint8Array = new Uint8Array(256)) {
     this.bytes = bytes;
     this.base = 0;
-    this.known = bytes;
     this.knownByteOffset = bytes.byteOffset;
+    this.lastMad = bytes.length - 256;
     this.buffer = bytes.buffer;
     this.dv = new FieldWindow(bytes.buffer);
-    this.dvBase = bytes.byteOffset;
-    this.dv.base = this.dvBase;
+    this.dv.base = bytes.byteOffset;
     this.windows = [this.dv];
     this.windowOffsets = [0];
   }
 
+  /** Index of the MAD's byte 0 within `dv` (dv is the window at offset 0). */
+  get dvBase(): number {
+    return this.dv.base;
+  }
+
   /** Binds the MAD at bytes[base .. base + 256). */
   bindAt(bytes: Uint8Array, base: number): void {
-    if (bytes !== this.known) this.learn(bytes);
-    this.bytes = bytes;
+    if (bytes !== this.bytes) this.learn(bytes);
+    this.bindKnown(base);
+  }
+
+  /** Binds the MAD at bytes[base .. base + 256) of the array already bound: a store per window, no calls. */
+  bindKnown(base: number): void {
     this.base = base;
     const p = this.knownByteOffset + base;
-    this.dvBase = p;
     const w = this.windows;
     for (let i = 0; i < w.length; i++) w[i]!.base = p;
   }
@@ -109,13 +121,19 @@ export class BytesRef {
   private makeWindow(offset: number): FieldWindow {
     // A view placed beyond a short buffer reads out of range either way; clamp so building it does not throw.
     const w = new FieldWindow(this.buffer, Math.min(offset, this.buffer.byteLength));
-    w.base = this.dvBase;
+    w.base = this.dv.base;
     return w;
   }
 
-  private learn(bytes: Uint8Array): void {
-    this.known = bytes;
+  /**
+   * Makes `bytes` the bound array (binding MAD 0 of it until bindKnown): reads its byteOffset and
+   * length, and makes new windows if its buffer is new.
+   */
+  learn(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.base = 0;
     this.knownByteOffset = bytes.byteOffset;
+    this.lastMad = bytes.length - 256;
     const buffer = bytes.buffer;
     if (buffer !== this.buffer) {
       this.buffer = buffer;

@@ -122,18 +122,33 @@ const OFFSET_OK = new Uint8Array(256 << 8);
   }
 })();
 
+// The same rules, shaped for checkMad's one chain of loads (diagnose() reads the tables above):
+/** CLASS_ROW[class << 8 | classVersion]: 1 + class when the class exists and the version is right for it, else 0. */
+const CLASS_ROW = new Uint16Array(65536);
+/** KIND_OF_ROW[row << 8 | methodByte]: row 1 + class holds KIND_OF of that class; row 0 (bad class or version) is all Unknown. */
+const KIND_OF_ROW = new Uint8Array(257 << 8);
+/**
+ * BASE_VERSION_FOR[rule << 8 | offset]: the BaseVersion a MAD must have to be valid with this rule and
+ * AttributeOffset: 1 when OFFSET_OK, else 0x100, which no byte equals. Comparing it with byte 0 checks
+ * BaseVersion and AttributeOffset in one test.
+ */
+const BASE_VERSION_FOR = new Uint16Array(256 << 8);
+(function buildCheckTables(): void {
+  for (let i = 0; i < 65536; i++) if (VERSION_OK[i] === 1) CLASS_ROW[i] = (i >> 8) + 1;
+  KIND_OF_ROW.set(KIND_OF, 256);
+  for (let i = 0; i < OFFSET_OK.length; i++) BASE_VERSION_FOR[i] = OFFSET_OK[i] === 1 ? 1 : 0x100;
+})();
+
 /**
  * Checks the 256-byte MAD at b[p..p+256); throws MadError naming the first offending field.
- * Four table loads decide validity; only an invalid MAD goes through diagnose(), which finds the
- * first offending field in protocol order. Kept this small on purpose: wrapSlot() inlines it, and the
- * three together compete for the caller's V8 inlining budget with the caller's own code.
+ * Four chained table loads and one compare decide validity; only an invalid MAD goes through
+ * diagnose(), which finds the first offending field in protocol order. Kept this small on purpose:
+ * wrapSlot() inlines it, and V8 charges both against the caller's inlining budget (see wrapSlot).
  */
 export function checkMad(b: Uint8Array, p: number): void {
-  const cls = b[p + 1]!;
-  const rule = ATTR_RULE[(KIND_OF[(cls << 8) | b[p + 3]!]! << 16) | (b[p + 16]! << 8) | b[p + 17]!]!;
-  if (b[p] !== 1 || VERSION_OK[(cls << 8) | b[p + 2]!] === 0 || OFFSET_OK[(rule << 8) | (b[p + 44] === 0 ? b[p + 45]! : 255)] === 0) {
-    diagnose(b.subarray(p, p + MAD_SIZE));
-  }
+  const kind = KIND_OF_ROW[(CLASS_ROW[(b[p + 1]! << 8) | b[p + 2]!]! << 8) | b[p + 3]!]!;
+  const rule = ATTR_RULE[(kind << 16) | (b[p + 16]! << 8) | b[p + 17]!]!;
+  if (BASE_VERSION_FOR[(rule << 8) | (b[p + 44] === 0 ? b[p + 45]! : 255)] !== b[p]) diagnose(b, p);
 }
 
 // ---- the cold path: which field is wrong, in protocol order ----
@@ -151,7 +166,8 @@ export function failSlot(ringLength: number, offset: number): never {
   throw new MadError('slot offset', String(offset), `does not leave ${MAD_SIZE} bytes in a ring of ${ringLength}`, MAD_DROP);
 }
 
-function diagnose(b: Uint8Array): never {
+function diagnose(ring: Uint8Array, p: number): never {
+  const b = ring.subarray(p, p + MAD_SIZE);
   const cls = b[1]!;
   const method = b[3]!;
   const attr = (b[16]! << 8) | b[17]!;
