@@ -1,6 +1,6 @@
 import test from 'ava';
 import { LidVguidTable, TableFullError, VguidState, MAX_PORT_INDEX } from '../core/tables/index.js';
-import { distinctGuids } from './tables-rng.js';
+import { distinctGuids, xorshift32 } from './tables-rng.js';
 
 test('set and read every field, including the extremes of each bit field', (t) => {
   const m = new LidVguidTable(10);
@@ -120,4 +120,50 @@ test('lidMany answers exactly like lid() for present, absent and 0:0 keys, in gr
   t.deepEqual(Array.from(part), [21, 28, 35, 42, 49]);
   t.throws(() => m.lidMany(hs, ls, 700, 2, out), { message: /lidMany from 700 count 2 exceeds highs \(701\)/ });
   t.throws(() => m.lidMany(hs, ls, 0, 10, part), { message: /exceeds .* or out \(5\)/ });
+});
+
+test('set/delete churn against a Map reference keeps every key reachable', (t) => {
+  // Small tables at high load make long probe runs, so deletes shift entries back across
+  // several slots (and across the wrap at the end of the table).
+  for (const [cap, load] of [
+    [40, 0.95],
+    [300, 0.75],
+    [7, 0.9],
+  ] as const) {
+    const m = new LidVguidTable(cap, { maxLoad: load });
+    const ref = new Map<number, number>();
+    const next = xorshift32(cap);
+    const keys = cap * 2;
+    for (let op = 0; op < 30_000; op++) {
+      const k = 1 + (next() % keys);
+      const hi = k % 3; // some keys with a zero high half
+      if (next() % 2 === 0) {
+        if (ref.size < cap || ref.has(k)) {
+          const lid = next() & 0xffff;
+          m.set(hi, k, lid, k & 7, k, 1);
+          ref.set(k, lid);
+        }
+      } else {
+        t.is(m.delete(hi, k), ref.delete(k));
+      }
+      if (op % 1009 === 0) m.checkInvariants();
+    }
+    m.checkInvariants();
+    t.is(m.size, ref.size);
+    for (let k = 1; k <= keys; k++) t.is(m.lid(k % 3, k), ref.get(k) ?? -1);
+    t.true(m.probeStats().max >= 1, `${cap} at ${load}: some entries live past their home slot, so the shifts were exercised`);
+  }
+});
+
+test('growth rehashes every record; the old buffer is marked stale', (t) => {
+  const m = new LidVguidTable(3, { growable: true });
+  const old = m.toShared();
+  for (let i = 1; i <= 1000; i++) m.set(9, i, i & 0xffff, 0, i, 1);
+  const stale = LidVguidTable.fromShared(old);
+  t.true(stale.isStale);
+  t.false(m.isStale);
+  t.is(m.size, 1000);
+  t.true(m.capacity >= 1000);
+  for (let i = 1; i <= 1000; i++) t.is(m.lid(9, i), i);
+  m.checkInvariants();
 });

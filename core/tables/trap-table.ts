@@ -33,10 +33,17 @@
 //
 // Sequences are absolute ring positions as wrapping u32 counters (head and tail in the slots
 // buffer's header); an entry's index in the ring is sequence & (ring entries - 1).
-import { GuidSlots, H_SIZE, H_USER, type GuidSlotsOptions } from './guid-slots.js';
-import { checkRange, checkU32, guidHex } from './table-error.js';
+import { GuidSlots, H_SIZE, H_USER, guidHash, homeOf, type GuidSlotsOptions } from './guid-slots.js';
+import { TableFullError, checkGuid, checkRange, checkU32, guidHex } from './table-error.js';
 
 const TABLE = 'TrapTable';
+
+/** Set bits in a u32 (SWAR: pairs, nibbles, then bytes summed by one multiply). */
+function popcount(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
 const STRIDE = 8;
 const W_SEQ = 6;
 const W_HOME = 7;
@@ -81,8 +88,11 @@ export class TrapTable {
   private ringF64!: Float64Array;
   private live!: Uint32Array;
   private mask!: number;
-  /** Squeeze scratch: new sequence per old ring index (writer only, allocated on first use). */
-  private remap: Int32Array | null = null;
+  /** Slot count and record limit of the current buffer (copied out of the core: the hot paths read them per call). */
+  private slots!: number;
+  private limit!: number;
+  /** Squeeze scratch: live entries before each liveness word (writer only, allocated on first use). */
+  private rank: Int32Array | null = null;
 
   constructor(capacity: number, options: GuidSlotsOptions = {}) {
     const core = GuidSlots.create(TABLE, capacity, STRIDE, { ...options, maxLoad: options.maxLoad ?? TRAP_DEFAULT_MAX_LOAD }, { homeWord: W_HOME });
@@ -111,6 +121,8 @@ export class TrapTable {
     this.w = this.core.w;
     this.meta = this.core.meta;
     this.metaF64 = new Float64Array(this.core.buffer, 0, 8);
+    this.slots = this.core.slots;
+    this.limit = this.core.limit;
   }
 
   private attachRing(ring: SharedArrayBuffer): void {
@@ -164,28 +176,82 @@ export class TrapTable {
    * Parks (or re-parks) the path record of a deleted vGUID. parkedAtNs must not be earlier
    * than the previous park: the ring's age order relies on virtual time never going back.
    * A re-park restarts the record's clock and moves it to the young end.
+   *
+   * The hot path is written out here rather than composed from GuidSlots.insertSlot and the
+   * named check helpers: every argument is validated by one combined test (the helpers,
+   * which build the error messages, run only when it fails), and the probe, the record and
+   * its ring entry are written in one pass. Composed, the same work cost about a fifth more
+   * per park+match+remove with the table in cache (10^3 records: 213 against 175 ns of CPU
+   * time per operation, old and new interleaved in one process).
    */
   park(high: number, low: number, oldLid: number, host: number, portGuidHigh: number, portGuidLow: number, parkedAtNs: number): void {
-    checkRange(TABLE, 'oldLid', oldLid, 0xffff);
-    checkU32(TABLE, 'host', host);
-    checkU32(TABLE, 'portGuidHigh', portGuidHigh);
-    checkU32(TABLE, 'portGuidLow', portGuidLow);
     const last = this.metaF64[H_LAST_F64]!;
-    if (!Number.isFinite(parkedAtNs) || parkedAtNs < last) {
-      throw new RangeError(`${TABLE}: parkedAtNs ${parkedAtNs} is earlier than the previous park at ${last} (or not finite) for vGUID ${guidHex(high, low)}`);
+    if (
+      !(
+        oldLid >>> 0 === oldLid &&
+        oldLid <= 0xffff &&
+        host >>> 0 === host &&
+        portGuidHigh >>> 0 === portGuidHigh &&
+        portGuidLow >>> 0 === portGuidLow &&
+        high >>> 0 === high &&
+        low >>> 0 === low &&
+        (high | low) !== 0 &&
+        parkedAtNs >= last &&
+        parkedAtNs < Infinity &&
+        parkedAtNs > -Infinity
+      )
+    ) {
+      this.refusePark(high, low, oldLid, host, portGuidHigh, portGuidLow, parkedAtNs, last);
     }
-    const core = this.core;
-    const s = core.insertSlot(high, low);
-    // insertSlot may have grown the table (and the ring) into new buffers: read views after it.
-    if (!core.created) this.kill(this.w[s * STRIDE + W_SEQ]!);
     const w = this.w;
-    const b = s * STRIDE;
+    const n = this.slots;
+    const home = homeOf(guidHash(high, low), n);
+    let s = home;
+    let b = 0;
+    for (;;) {
+      b = s * STRIDE;
+      const kh = w[b]!;
+      const kl = w[b + 1]!;
+      if (kl === low && kh === high) {
+        // Re-park: the record's old ring entry dies, the slot keeps its place.
+        this.kill(w[b + W_SEQ]!);
+        break;
+      }
+      if ((kh | kl) === 0) {
+        if (this.meta[H_SIZE]! >= this.limit) {
+          if (!this.core.growable) throw new TableFullError(TABLE, this.limit);
+          this.core.grow(); // rebinds the views and the ring through rehashed()
+          this.park(high, low, oldLid, host, portGuidHigh, portGuidLow, parkedAtNs);
+          return;
+        }
+        w[b] = high;
+        w[b + 1] = low;
+        w[b + W_HOME] = home;
+        this.meta[H_SIZE] = this.meta[H_SIZE]! + 1;
+        break;
+      }
+      if (++s === n) s = 0;
+    }
     w[b + 2] = oldLid;
     w[b + 3] = host;
     w[b + 4] = portGuidHigh;
     w[b + 5] = portGuidLow;
     this.metaF64[H_LAST_F64] = parkedAtNs;
-    w[b + W_SEQ] = this.append(high >>> 0, low >>> 0, parkedAtNs);
+    // The squeeze (when the ring is full) rewrites sequences but never moves a slot, so b stays valid.
+    w[b + W_SEQ] = this.append(high, low, parkedAtNs);
+  }
+
+  /** Cold path of park(): throws the error naming the first bad field (in argument order). */
+  private refusePark(high: number, low: number, oldLid: number, host: number, portGuidHigh: number, portGuidLow: number, parkedAtNs: number, last: number): never {
+    checkRange(TABLE, 'oldLid', oldLid, 0xffff);
+    checkU32(TABLE, 'host', host);
+    checkU32(TABLE, 'portGuidHigh', portGuidHigh);
+    checkU32(TABLE, 'portGuidLow', portGuidLow);
+    if (!Number.isFinite(parkedAtNs) || parkedAtNs < last) {
+      throw new RangeError(`${TABLE}: parkedAtNs ${parkedAtNs} is earlier than the previous park at ${last} (or not finite) for vGUID ${guidHex(high, low)}`);
+    }
+    checkGuid(TABLE, 'GUID', high, low);
+    throw new Error(`${TABLE}: park refused vGUID ${guidHex(high, low)} without naming a field`);
   }
 
   /** Appends a ring entry (squeezing out dead ones first when full); returns its sequence. */
@@ -222,9 +288,10 @@ export class TrapTable {
   /**
    * Moves the live ring entries forward over the dead ones, in order, and rewrites each moved
    * record's sequence. Live entries are at most the capacity, two thirds of the ring, so this
-   * frees at least a third of it: O(1) amortised per park. The sequences are rewritten by one sequential
-   * pass over the slots through a remap table when many records moved (random probes per
-   * record would each be a cache miss in a big table), by probing when few did.
+   * frees at least a third of it: O(1) amortised per park. When many records moved, their new
+   * sequences are computed first, in one sequential pass over the slots (renumber), while the
+   * liveness bits still say where every live entry is; when few did, each moved entry's
+   * record is found by probing.
    */
   private squeeze(): void {
     const ring = this.ring;
@@ -233,9 +300,8 @@ export class TrapTable {
     const mask = this.mask;
     const head = this.meta[H_HEAD]!;
     const tail = this.meta[H_TAIL]!;
-    const byScan = this.core.size * 16 > this.core.slots;
-    if (byScan && (this.remap === null || this.remap.length !== mask + 1)) this.remap = new Int32Array(mask + 1);
-    const remap = this.remap;
+    const byScan = this.core.size * 16 > this.slots;
+    if (byScan) this.renumber(head);
     const w = this.w;
     let to = head;
     for (let from = head; from !== tail; from = (from + 1) | 0) {
@@ -254,16 +320,45 @@ export class TrapTable {
         live[p >>> 5] &= ~(1 << (p & 31));
         if (!byScan) w[this.core.find(kh, kl) * STRIDE + W_SEQ] = to >>> 0;
       }
-      if (byScan) remap![p] = to;
       to = (to + 1) | 0;
     }
-    if (byScan) {
-      const end = this.core.slots * STRIDE;
-      for (let b = 0; b < end; b += STRIDE) {
-        if ((w[b]! | w[b + 1]!) !== 0) w[b + W_SEQ] = remap![w[b + W_SEQ]! & mask]! >>> 0;
-      }
-    }
     this.meta[H_TAIL] = to;
+  }
+
+  /**
+   * The squeeze keeps live entries in order and packs them from the head, so a live entry's
+   * new sequence is the head plus the number of live entries before it in ring order: a rank
+   * over the liveness bits. One sequential pass over the bitmap records the live bits before
+   * each 32-bit word (rank, 1/32 of the ring's entries), then one sequential pass over the
+   * slots rewrites each record's sequence from rank[word] and a popcount inside the word.
+   * (A table of new sequences per ring entry did the same with a random read of 4 bytes per
+   * ring entry, 64 MB for 10^7 records, at every record: a DRAM miss each. The rank and the
+   * bitmap are 1/16 of that together.) Its own function also keeps squeeze()'s loop from
+   * being deoptimised on reaching this pass with no type feedback.
+   */
+  private renumber(head: number): void {
+    const live = this.live;
+    const words = live.length;
+    if (this.rank === null || this.rank.length !== words) this.rank = new Int32Array(words);
+    const rank = this.rank;
+    let total = 0;
+    for (let k = 0; k < words; k++) {
+      rank[k] = total;
+      total += popcount(live[k]!);
+    }
+    const mask = this.mask;
+    const hp = head & mask;
+    const rh = rank[hp >>> 5]! + popcount(live[hp >>> 5]! & ((1 << (hp & 31)) - 1));
+    const w = this.w;
+    const end = this.slots * STRIDE;
+    for (let b = 0; b < end; b += STRIDE) {
+      if ((w[b]! | w[b + 1]!) === 0) continue;
+      // A record being re-parked (or just inserted) names a dead entry: its sequence comes
+      // out meaningless here and park() overwrites it right after the squeeze.
+      const p = w[b + W_SEQ]! & mask;
+      const r = rank[p >>> 5]! + popcount(live[p >>> 5]! & ((1 << (p & 31)) - 1));
+      w[b + W_SEQ] = (head + (r >= rh ? r - rh : r + total - rh)) >>> 0;
+    }
   }
 
   /** After growth: the slots moved (carrying their sequences); give the ring room for the new capacity. */
@@ -303,7 +398,7 @@ export class TrapTable {
    */
   private deleteSlot(slot: number): void {
     const w = this.w;
-    const n = this.core.slots;
+    const n = this.slots;
     let i = slot;
     let j = slot;
     for (;;) {
@@ -338,7 +433,20 @@ export class TrapTable {
 
   /** Slot of the parked record, or -1. Valid until the next park/remove/expire. */
   find(high: number, low: number): number {
-    return this.core.find(high, low);
+    high >>>= 0;
+    low >>>= 0;
+    if ((high | low) === 0) return -1;
+    const w = this.w;
+    const n = this.slots;
+    let s = homeOf(guidHash(high, low), n);
+    for (;;) {
+      const b = s * STRIDE;
+      const kh = w[b]!;
+      const kl = w[b + 1]!;
+      if (kl === low && kh === high) return s;
+      if ((kh | kl) === 0) return -1;
+      if (++s === n) s = 0;
+    }
   }
 
   oldLid(slot: number): number {
@@ -372,7 +480,7 @@ export class TrapTable {
 
   /** Removes the parked record (a Set matched it). */
   remove(high: number, low: number): boolean {
-    const s = this.core.find(high, low);
+    const s = this.find(high, low);
     if (s < 0) return false;
     this.kill(this.w[s * STRIDE + W_SEQ]!);
     this.deleteSlot(s);
@@ -382,7 +490,7 @@ export class TrapTable {
   /** Removes the record at a slot just returned by find() — Algorithm 1's match without a second probe. */
   removeAt(slot: number): void {
     const b = slot * STRIDE;
-    if (!(slot >= 0 && slot < this.core.slots && slot === Math.floor(slot)) || (this.w[b]! | this.w[b + 1]!) === 0) {
+    if (!(slot >>> 0 === slot && slot < this.slots) || (this.w[b]! | this.w[b + 1]!) === 0) {
       throw new RangeError(`${TABLE}: removeAt slot ${slot} holds no parked record`);
     }
     this.kill(this.w[b + W_SEQ]!);
