@@ -37,7 +37,7 @@ import {
 import { BytesRef, setU16, setU32, u16, u32 } from '../mad/bytes.js';
 import { GUIDS_PER_BLOCK } from '../mad/guid-info-record.js';
 import { MadError } from '../mad/mad-error.js';
-import { MadView } from '../mad/mad-view.js';
+import { MadView, saAttributeOffset } from '../mad/mad-view.js';
 import { NoticeView } from '../mad/notice.js';
 import { GuidCache } from '../tables/guid-cache.js';
 import { GuidMultiMap } from '../tables/guid-multimap.js';
@@ -49,7 +49,7 @@ import type { MadSlab } from '../fabric/mad-slab.js';
 import { SinkRole, type MadSink, type Transport } from '../fabric/transport.js';
 import { LIFE_CYCLE_VENDOR_ID, LifeCycleDevice } from '../sm/life-cycle.js';
 import { responseMethod } from '../sm/subnet-manager.js';
-import type { VfEndpoint } from './vf-endpoint.js';
+import { SUMMARY_BITS, SUMMARY_WORDS, type VfEndpoint } from './vf-endpoint.js';
 import { PendingTraps } from './pending-traps.js';
 import { checkTunnelled, TunnelVerdict } from './tunnel-policy.js';
 
@@ -136,6 +136,24 @@ export class Dom0 implements MadSink {
   private readonly smpRef = new BytesRef(this.out);
   private readonly smpNotice = new NoticeView(this.smpRef, SMP_DATA_OFFSET);
   private readonly slotScratch: Int32Array;
+  /**
+   * Algorithm 2's target list of each host (its VMs in active VF slots, in slot order) at
+   * fanVms[host * slotsPerHost ..], fanCount[host] long, -1 when a VF changed since it was built:
+   * a notice's fan-out reads it as it is instead of walking the slot bitmap and the slot -> VM map
+   * per Report. Every write to a host's GUID admin table or slot map goes through this class and
+   * marks the host.
+   */
+  private readonly fanVms: Int32Array;
+  private readonly fanCount: Int32Array;
+  /**
+   * The cache summaries of each host's list, bit-sliced (VmAgents.checkForwardedSliced): per host
+   * SUMMARY_BITS rows of sliceWords words, bit i of a row = the list's i-th VM has that summary
+   * bit. Built with the list (VmAgents reports every summary change: noteSummaryChange), made on
+   * the first fan-out when the VMs' side supports it; empty otherwise.
+   */
+  private fanSlices = new Uint32Array(0);
+  private readonly sliceWords: number;
+  private sliced = false;
   private readonly hitScratch: Int32Array;
   private readonly perVfDelivery: boolean;
   private idScratch = new Uint32Array(64);
@@ -186,6 +204,9 @@ export class Dom0 implements MadSink {
     this.vmHost = new Int32Array(o.vms).fill(-1);
     this.vmSlot = new Int16Array(o.vms).fill(-1);
     this.slotScratch = new Int32Array(o.slotsPerHost);
+    this.fanVms = new Int32Array(o.hosts * o.slotsPerHost);
+    this.fanCount = new Int32Array(o.hosts).fill(-1);
+    this.sliceWords = Math.ceil(o.slotsPerHost / 32);
     this.hitScratch = new Int32Array(o.slotsPerHost);
     this.perVfDelivery = o.perVfDelivery ?? false;
     this.lastReportTid = new Uint32Array(o.hosts * 2);
@@ -224,6 +245,14 @@ export class Dom0 implements MadSink {
   /** Connects the VMs' side (set once, before the run). */
   attachVfEndpoint(vf: VfEndpoint): void {
     this.vf = vf;
+    this.sliced =
+      this.forwardMode === ForwardMode.AllActive &&
+      !this.perVfDelivery &&
+      vf.forwardNotice === undefined &&
+      vf.cacheSummary !== undefined &&
+      vf.checkForwardedSliced !== undefined &&
+      vf.applyForwarded !== undefined;
+    this.fanCount.fill(-1);
   }
 
   private get vms(): VfEndpoint {
@@ -287,6 +316,7 @@ export class Dom0 implements MadSink {
     this.vmOfSlot[k] = vm;
     this.vmHost[vm] = host;
     this.vmSlot[vm] = slot;
+    this.fanCount[host] = -1;
     const vf = this.vms;
     if ((guidHigh | guidLow) !== 0) {
       this.guidCache.attach(host, slot, guidHigh, guidLow);
@@ -307,6 +337,7 @@ export class Dom0 implements MadSink {
     this.vmOfSlot[k] = vm;
     this.vmHost[vm] = host;
     this.vmSlot[vm] = slot;
+    this.fanCount[host] = -1;
     this.guidCache.attach(host, slot, guidHigh, guidLow);
     this.vms.vfAttached(vm, guidHigh, guidLow, nowNs);
   }
@@ -368,6 +399,12 @@ export class Dom0 implements MadSink {
     this.interestIndex?.remove(high, low, vm);
   }
 
+  /** The VM's cache summary changed: its host's sliced summaries are rebuilt at the next fan-out. */
+  noteSummaryChange(vm: number): void {
+    const host = this.vmHost[vm]!;
+    if (host >= 0) this.fanCount[host] = -1;
+  }
+
   /** Warm start: the VM caches a path to (high, low) without a MAD having passed. */
   noteCacheInsert(vm: number, high: number, low: number): void {
     this.interestIndex?.add(high, low, vm);
@@ -381,6 +418,7 @@ export class Dom0 implements MadSink {
     this.sendGuidRecord(Method.Delete, host, slot, 0, 0, nowNs);
     this.guidCache.detach(host, slot);
     this.vmOfSlot[this.slotIndex(host, slot)] = -1;
+    this.fanCount[host] = -1;
     this.vmHost[vm] = -1;
     this.vmSlot[vm] = -1;
     if (this.interestIndex !== undefined) {
@@ -712,14 +750,22 @@ export class Dom0 implements MadSink {
     if (duplicate) c[Counter.dom0DuplicateReports]!++;
     this.lastReportTid[t] = v.tidHigh;
     this.lastReportTid[t + 1] = v.tidLow;
-    // ReportResp first: the SM's retry timer should stop whatever the forwarding costs.
-    const r = this.outView.initResponseTo(v, Method.ReportResp, MadStatus.Ok);
-    r.bytes.set(v.bytes.subarray(56, 56 + 80), 56);
+    // ReportResp first: the SM's retry timer should stop whatever the forwarding costs. It is the
+    // Report itself with the response's header fields (what MadView.initResponseTo gives, plus the
+    // 80-byte Notice echoed): one 256-byte copy and a few stores instead of a fill and field copies.
+    const mad = v.bytes;
+    const out = this.out;
+    out.set(mad);
+    out[3] = Method.ReportResp;
+    setU16(out, 4, MadStatus.Ok);
+    out.fill(0, 24, 36); // RMPP fields, segment number, payload length: a single-MAD response
+    setU16(out, 44, saAttributeOffset(SaAttr.Notice));
+    out.fill(0, 56 + 80, 256);
     const done = nowNs + this.cost.dom0ServiceNs;
     this.transport.send(this.out, this.hostLid[host]!, GSI_QP, this.hostPortGuidHigh[host]!, this.hostPortGuidLow[host]!, srcLid, srcQp, srcGuidHigh, srcGuidLow, done);
     const n = v.notice;
     if (n.isGeneric !== 1 || (n.trapNumber !== TrapNumber.RePath && n.trapNumber !== TrapNumber.UnPath)) return;
-    this.forward(host, v.bytes, n.trapNumber, n.vgid.guidHigh, n.vgid.guidLow, n.newLid, done);
+    this.forward(host, mad, n.trapNumber, n.vgid.guidHigh, n.vgid.guidLow, n.newLid, done);
   }
 
   /**
@@ -736,15 +782,16 @@ export class Dom0 implements MadSink {
    */
   private forward(host: number, mad: Uint8Array, trap: number, vgHigh: number, vgLow: number, newLid: number, startNs: number): void {
     let n = 0;
-    const targets = this.slotScratch;
+    // The targets are list[from .. from + n): the host's cached list, or the scratch.
+    let list = this.slotScratch;
+    let from = 0;
     if (this.forwardMode === ForwardMode.AllActive) {
-      const k = this.guidCache.activeSlots(host, targets);
-      const base = host * this.slotsPerHost;
-      for (let i = 0; i < k; i++) {
-        const vm = this.vmOfSlot[base + targets[i]!]!;
-        if (vm >= 0) targets[n++] = vm;
-      }
+      n = this.fanCount[host]!;
+      if (n < 0) n = this.buildFanList(host);
+      list = this.fanVms;
+      from = host * this.slotsPerHost;
     } else {
+      const targets = this.slotScratch;
       const index = this.interestIndex!;
       const k = index.count(vgHigh, vgLow);
       if (k > this.idScratch.length) this.idScratch = new Uint32Array(Math.max(k, this.idScratch.length * 2));
@@ -758,26 +805,72 @@ export class Dom0 implements MadSink {
     this.counters.v[Counter.dom0NoticeForwards]! += n;
     const step = this.cost.dom0ForwardNs;
     const vf = this.vms;
-    if (vf.forwardNotice !== undefined) {
-      vf.forwardNotice(host, this.forwardMode === ForwardMode.AllActive, targets, n, trap, vgHigh, vgLow, newLid, this.scheduler.nowNs, startNs, step);
-      return;
-    }
-    if (!this.perVfDelivery && vf.checkForwarded !== undefined && vf.applyForwarded !== undefined) {
+    if (!this.perVfDelivery && vf.forwardNotice === undefined && vf.checkForwarded !== undefined && vf.applyForwarded !== undefined) {
       const hits = this.hitScratch;
-      const k = vf.checkForwarded(targets, n, trap, vgHigh, vgLow, newLid, hits);
+      const k =
+        this.sliced && list === this.fanVms
+          ? vf.checkForwardedSliced!(list, from, n, this.fanSlices, host * SUMMARY_BITS * this.sliceWords, this.sliceWords, trap, vgHigh, vgLow, newLid, hits)
+          : vf.checkForwarded(list, n, trap, vgHigh, vgLow, newLid, hits, from);
       if (k === 0) return;
       const slot = this.slab.allocCopy(mad);
       if (k > 1) this.slab.retain(slot, k - 1);
       for (let j = 0; j < k; j++) {
         const i = hits[j]!;
-        this.scheduler.push(startNs + (i + 1) * step, EventKind.Dom0VfDeliver, slot, targets[i]!, 2);
+        this.scheduler.push(startNs + (i + 1) * step, EventKind.Dom0VfDeliver, slot, list[from + i]!, 2);
       }
+      return;
+    }
+    const targets = this.slotScratch;
+    if (list !== targets) for (let i = 0; i < n; i++) targets[i] = list[from + i]!;
+    if (vf.forwardNotice !== undefined) {
+      vf.forwardNotice(host, this.forwardMode === ForwardMode.AllActive, targets, n, trap, vgHigh, vgLow, newLid, this.scheduler.nowNs, startNs, step);
       return;
     }
     const slot = this.slab.allocCopy(mad);
     if (n > 1) this.slab.retain(slot, n - 1);
     for (let i = 0; i < n; i++) {
       this.scheduler.push(startNs + (i + 1) * step, EventKind.Dom0VfDeliver, slot, targets[i]!, 1);
+    }
+  }
+
+  /** Rebuilds the host's Algorithm 2 target list: the VMs of its active VF slots, in slot order. */
+  private buildFanList(host: number): number {
+    const slots = this.slotScratch;
+    const k = this.guidCache.activeSlots(host, slots);
+    const base = host * this.slotsPerHost;
+    const list = this.fanVms;
+    let n = 0;
+    for (let i = 0; i < k; i++) {
+      const vm = this.vmOfSlot[base + slots[i]!]!;
+      if (vm >= 0) list[base + n++] = vm;
+    }
+    this.fanCount[host] = n;
+    if (this.sliced) this.buildSlices(host, n);
+    return n;
+  }
+
+  /** The host's bit-sliced summaries (see fanSlices), from its list's VMs' summaries. */
+  private buildSlices(host: number, n: number): void {
+    const words = this.sliceWords;
+    if (this.fanSlices.length === 0) this.fanSlices = new Uint32Array(this.hosts * SUMMARY_BITS * words);
+    const sl = this.fanSlices;
+    const base = host * SUMMARY_BITS * words;
+    sl.fill(0, base, base + SUMMARY_BITS * words);
+    const sum = this.vms.cacheSummary!;
+    const list = this.fanVms;
+    const from = host * this.slotsPerHost;
+    for (let i = 0; i < n; i++) {
+      const s = list[from + i]! * SUMMARY_WORDS;
+      const word = base + (i >>> 5);
+      const bit = 1 << (i & 31);
+      for (let q = 0; q < SUMMARY_WORDS; q++) {
+        let bits = sum[s + q]!;
+        while (bits !== 0) {
+          const j = (q << 5) | (31 - Math.clz32(bits & -bits));
+          bits &= bits - 1;
+          sl[word + j * words]! |= bit;
+        }
+      }
     }
   }
 
@@ -827,6 +920,7 @@ export class Dom0 implements MadSink {
     if (active) return;
     // Dynamic assignment: the SA's GUID goes into the GUID admin table now.
     this.guidCache.attach(host, slot, gh, gl);
+    this.fanCount[host] = -1;
     this.counters.v[Counter.dom0GuidsAssigned]!++;
     this.vms.vfAttached(vm, gh, gl, nowNs);
   }
@@ -839,6 +933,7 @@ export class Dom0 implements MadSink {
     if (vm < 0) return;
     if (this.guidCache.isActive(host, slot)) this.guidCache.detach(host, slot);
     this.vmOfSlot[k] = -1;
+    this.fanCount[host] = -1;
     this.vmHost[vm] = -1;
     this.vmSlot[vm] = -1;
     this.vms.vfDetached(vm, nowNs);

@@ -2,6 +2,10 @@
 // intra-host notifications. Implemented by core/vm/vm-agents.ts (all VMs of the emulation) and,
 // on the native path, by the agents of one hypervisor's VMs. Nothing here crosses the wire.
 
+/** 32-bit words of each VM's cache summary (VfEndpoint.cacheSummary): 128 bits. */
+export const SUMMARY_WORDS = 4;
+export const SUMMARY_BITS = SUMMARY_WORDS * 32;
+
 export interface VfEndpoint {
   /** A MAD for the VM's SA agent: GSI demultiplexed by GID (forwarded = false) or a notice Dom0 forwarded (Algorithm 2, forwarded = true). */
   deliver(vm: number, mad: Uint8Array, forwarded: boolean, nowNs: number): void;
@@ -15,12 +19,32 @@ export interface VfEndpoint {
   forEachCachedGuid(vm: number, fn: (high: number, low: number) => void): void;
   /**
    * Fast fan-out (Algorithms 2 and 3 in one pass): Dom0 forwards a RePath (69) or UnPath (68)
-   * notice for vGUID (high, low) to the VMs vms[0..n). Counts every VM's notice and cache check
-   * and writes into hits the positions whose cache must change; returns how many. Dom0 then
+   * notice for vGUID (high, low) to the VMs vms[from..from + n) (from defaults to 0). Counts every
+   * VM's notice and cache check and writes into hits the positions (0..n-1) whose cache must
+   * change; returns how many. Dom0 then
    * hands only those VMs the notice, at their own VF's time, through applyForwarded. Optional:
    * an endpoint without it gets every notice through deliver.
    */
-  checkForwarded?(vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, hits: Int32Array): number;
+  checkForwarded?(vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, hits: Int32Array, from?: number): number;
+  /**
+   * The VMs' cache summaries (SUMMARY_WORDS 32-bit words per VM, three bits per cached vGUID) and
+   * the fan-out check over Dom0's bit-sliced copy of them (VmAgents.checkForwardedSliced).
+   * Optional: without them Dom0 uses checkForwarded.
+   */
+  readonly cacheSummary?: Uint32Array;
+  checkForwardedSliced?(
+    vms: Int32Array,
+    from: number,
+    n: number,
+    slices: Uint32Array,
+    base: number,
+    words: number,
+    trap: number,
+    high: number,
+    low: number,
+    newLid: number,
+    hits: Int32Array,
+  ): number;
   /** A forwarded notice checkForwarded found a change for: apply it now (the VF's modelled time). */
   applyForwarded?(vm: number, mad: Uint8Array, nowNs: number): void;
   /**

@@ -1,9 +1,19 @@
 // The virtual-time event queue: a binary min-heap kept in typed arrays, keyed by
-// (timeNs, sequence). The sequence number is the insertion order, so two events at the same
-// virtual time always pop in the order they were pushed: the run is deterministic whatever the
-// heap's internal layout. An event is a small integer kind plus three numeric arguments (a slab
-// slot, a VM index, ...): no closure and no object per event, so a storm of millions of events
-// costs only array slots.
+// (timeNs, sequence), plus a few FIFO lanes for timers. The sequence number is the insertion
+// order, so two events at the same virtual time always pop in the order they were pushed: the
+// run is deterministic whatever the heap's internal layout. An event is a small integer kind
+// plus three numeric arguments (a slab slot, a VM index, ...): no closure and no object per
+// event, so a storm of millions of events costs only array slots.
+//
+// Lanes: a timer armed at a constant delay after a monotone clock (the SM's Report timeouts are
+// armed reportRespTimeoutNs after each Report leaves the SM's FIFO transmitter) arrives in time
+// order, so it can wait in a ring buffer (O(1) push and pop) instead of the heap. That keeps the
+// heap down to what is really in flight (MADs on the wire, the next fan-out turn): with one
+// timeout per Report in the heap, a storm of 200 k Reports in flight made every push and pop
+// walk ~18 levels of cold cache lines. A kind is given a lane with setLane(); an event of that
+// kind goes to the lane when it is not earlier than the lane's last event, and to the heap
+// otherwise (a re-drive back-off, say). pop() takes the smallest (time, sequence) among the heap
+// top and the lane heads, so the order of events is exactly the heap-only order.
 
 /** What components see of the engine's clock: the current time and a way to schedule. */
 export interface Scheduler {
@@ -14,6 +24,42 @@ export interface Scheduler {
 }
 
 const INITIAL_CAPACITY = 1024;
+/** Lanes a queue can have (each a ring buffer). */
+export const MAX_LANES = 4;
+/** Kinds below this can be given a lane. */
+const LANE_KINDS = 256;
+const LANE_INITIAL_CAPACITY = 1024;
+
+/** One FIFO lane: a ring buffer of events in (time, sequence) order. */
+class Lane {
+  time = new Float64Array(LANE_INITIAL_CAPACITY);
+  seq = new Float64Array(LANE_INITIAL_CAPACITY);
+  kinds = new Uint16Array(LANE_INITIAL_CAPACITY);
+  argA = new Float64Array(LANE_INITIAL_CAPACITY);
+  argB = new Float64Array(LANE_INITIAL_CAPACITY);
+  argC = new Float64Array(LANE_INITIAL_CAPACITY);
+  mask = LANE_INITIAL_CAPACITY - 1;
+  head = 0;
+  size = 0;
+  /** Time of the last event appended (the lane accepts nothing earlier). */
+  tailTime = -Infinity;
+
+  grow(): void {
+    const n = (this.mask + 1) * 2;
+    const copy = <T extends Float64Array | Uint16Array>(a: T, b: T): T => {
+      for (let i = 0; i < this.size; i++) b[i] = a[(this.head + i) & this.mask]!;
+      return b;
+    };
+    this.time = copy(this.time, new Float64Array(n));
+    this.seq = copy(this.seq, new Float64Array(n));
+    this.kinds = copy(this.kinds, new Uint16Array(n));
+    this.argA = copy(this.argA, new Float64Array(n));
+    this.argB = copy(this.argB, new Float64Array(n));
+    this.argC = copy(this.argC, new Float64Array(n));
+    this.mask = n - 1;
+    this.head = 0;
+  }
+}
 
 export class EventQueue implements Scheduler {
   private time: Float64Array;
@@ -24,6 +70,11 @@ export class EventQueue implements Scheduler {
   private argC: Float64Array;
   private count = 0;
   private nextSeq = 0;
+  /** Lane index + 1 of each kind (0: the heap). */
+  private readonly laneOfKind = new Uint8Array(LANE_KINDS);
+  private readonly lanes: Lane[] = [];
+  /** Events waiting in lanes. */
+  private laneEvents = 0;
   /** Events ever popped: the engine's "events handled" figure. */
   popped = 0;
 
@@ -45,22 +96,66 @@ export class EventQueue implements Scheduler {
   }
 
   get size(): number {
-    return this.count;
+    return this.count + this.laneEvents;
+  }
+
+  /**
+   * Gives events of `kind` a FIFO lane of their own (see the header): for timers pushed in time
+   * order. Kinds that share a lane should be armed in time order together. Returns the lane.
+   */
+  setLane(kind: number, lane: number): number {
+    if (!Number.isInteger(kind) || kind < 0 || kind >= LANE_KINDS) throw new RangeError(`EventQueue setLane kind: ${kind} is not in 0..${LANE_KINDS - 1}`);
+    if (!Number.isInteger(lane) || lane < 0 || lane >= MAX_LANES) throw new RangeError(`EventQueue setLane lane: ${lane} is not in 0..${MAX_LANES - 1}`);
+    while (this.lanes.length <= lane) this.lanes.push(new Lane());
+    this.laneOfKind[kind] = lane + 1;
+    return lane;
   }
 
   /** Time of the earliest pending event, or Infinity when empty. */
   peekTime(): number {
-    return this.count > 0 ? this.time[0]! : Infinity;
+    let t = this.count > 0 ? this.time[0]! : Infinity;
+    if (this.laneEvents > 0) {
+      const lanes = this.lanes;
+      for (let i = 0; i < lanes.length; i++) {
+        const l = lanes[i]!;
+        if (l.size > 0 && l.time[l.head]! < t) t = l.time[l.head]!;
+      }
+    }
+    return t;
   }
 
   push(timeNs: number, kind: number, a: number, b: number, c: number): void {
     if (!(timeNs >= this.nowNs) || timeNs === Infinity) {
       throw new RangeError(`EventQueue timeNs: ${timeNs} is before now (${this.nowNs}) or not finite (kind ${kind})`);
     }
+    const s = this.nextSeq++;
+    if (kind < LANE_KINDS) {
+      const ln = this.laneOfKind[kind]!;
+      if (ln !== 0) {
+        const l = this.lanes[ln - 1]!;
+        if (timeNs >= l.tailTime) {
+          if (l.size > l.mask) l.grow();
+          const i = (l.head + l.size) & l.mask;
+          l.time[i] = timeNs;
+          l.seq[i] = s;
+          l.kinds[i] = kind;
+          l.argA[i] = a;
+          l.argB[i] = b;
+          l.argC[i] = c;
+          l.size++;
+          l.tailTime = timeNs;
+          this.laneEvents++;
+          return;
+        }
+      }
+    }
+    this.pushHeap(timeNs, s, kind, a, b, c);
+  }
+
+  private pushHeap(timeNs: number, s: number, kind: number, a: number, b: number, c: number): void {
     if (this.count === this.time.length) this.grow();
     // Sift up with a hole: move parents down until the new key fits.
     let i = this.count++;
-    const s = this.nextSeq++;
     const time = this.time;
     const seq = this.seq;
     while (i > 0) {
@@ -80,6 +175,41 @@ export class EventQueue implements Scheduler {
 
   /** Removes the earliest event into nowNs/kind/a/b/c; false when the queue is empty. */
   pop(): boolean {
+    if (this.laneEvents > 0) {
+      // The earliest lane head, and whether it comes before the heap's top.
+      const lanes = this.lanes;
+      let best: Lane | undefined;
+      let bt = Infinity;
+      let bs = Infinity;
+      for (let i = 0; i < lanes.length; i++) {
+        const l = lanes[i]!;
+        if (l.size === 0) continue;
+        const t = l.time[l.head]!;
+        const s = l.seq[l.head]!;
+        if (t < bt || (t === bt && s < bs)) {
+          best = l;
+          bt = t;
+          bs = s;
+        }
+      }
+      if (best !== undefined && (this.count === 0 || bt < this.time[0]! || (bt === this.time[0]! && bs < this.seq[0]!))) {
+        const h = best.head;
+        this.nowNs = bt;
+        this.kind = best.kinds[h]!;
+        this.a = best.argA[h]!;
+        this.b = best.argB[h]!;
+        this.c = best.argC[h]!;
+        best.head = (h + 1) & best.mask;
+        if (--best.size === 0) best.tailTime = -Infinity;
+        this.laneEvents--;
+        this.popped++;
+        return true;
+      }
+    }
+    return this.popHeap();
+  }
+
+  private popHeap(): boolean {
     if (this.count === 0) return false;
     this.nowNs = this.time[0]!;
     this.kind = this.kinds[0]!;
@@ -121,6 +251,12 @@ export class EventQueue implements Scheduler {
   /** Drops every pending event (the clock stays where it is). */
   clear(): void {
     this.count = 0;
+    for (const l of this.lanes) {
+      l.head = 0;
+      l.size = 0;
+      l.tailTime = -Infinity;
+    }
+    this.laneEvents = 0;
   }
 
   private move(from: number, to: number): void {

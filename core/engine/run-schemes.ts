@@ -95,6 +95,10 @@ export async function runSchemes(scenario: Scenario, schemes: readonly SchemeNam
       virtualTimeNs: outcome.virtualTimeNs,
       peakRssBytes: peakRssBytes(),
       peakMadBuffers: outcome.peakMadBuffers,
+      shards: outcome.shards ?? 0,
+      shardFallback: outcome.shardFallback ?? '',
+      shardRebuilds: outcome.shardRebuilds?.length ?? 0,
+      shardRestarts: outcome.shardRestarts ?? 0,
     });
     const t = tasks[index]!;
     done[index] = { report, hgrm, histogramBytes: outcome.histogram, ...(t.pcapPath !== undefined ? { pcapPath: t.pcapPath } : {}) };
@@ -106,14 +110,27 @@ export async function runSchemes(scenario: Scenario, schemes: readonly SchemeNam
 }
 
 /**
+ * A Piscina pool of `workers` scheme worker threads that stay up (until destroy()): pass it to
+ * runTasks to run several batches on the same, already warm threads. A fresh thread starts its
+ * tasks cold (module loading, the JIT's warm-up in interpreted and baseline code), which for a
+ * storm of 10 k Reports costs several times the storm itself.
+ */
+export function createSchemePool(workers: number): Piscina {
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new RangeError(`workers: ${workers} is not an integer in 1..256`);
+  return new Piscina({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+}
+
+/**
  * Runs scheme tasks on `workers` Piscina threads (0: one after another on this thread) and
  * resolves to their outcomes in task order. A task's scenario object is sent as its
- * flatbuffers encoding (once per distinct scenario).
+ * flatbuffers encoding (once per distinct scenario). With `pool` (createSchemePool(workers))
+ * the tasks run on its threads and the pool stays up; otherwise a pool is made for the call.
  */
 export async function runTasks(
   tasks: readonly SchemeTask[],
   workers: number,
   onDone?: (index: number, outcome: SchemeOutcome) => void,
+  sharedPool?: Piscina,
 ): Promise<SchemeOutcome[]> {
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`workers: ${workers} is not an integer in 0..256`);
   if (workers === 0) {
@@ -133,7 +150,7 @@ export async function runTasks(
     }
     return b;
   };
-  const pool = new Piscina({ filename: WORKER_FILE, minThreads: 0, maxThreads: workers, idleTimeout: 100 });
+  const pool = sharedPool ?? new Piscina({ filename: WORKER_FILE, minThreads: 0, maxThreads: workers, idleTimeout: 100 });
   const outs: SchemeOutcome[] = new Array<SchemeOutcome>(tasks.length);
   try {
     // Whole-scheme tasks side by side first; then each sharded run, which needs every thread.
@@ -154,7 +171,7 @@ export async function runTasks(
     }
     return outs;
   } finally {
-    await pool.destroy();
+    if (sharedPool === undefined) await pool.destroy();
   }
 }
 

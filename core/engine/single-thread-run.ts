@@ -62,6 +62,17 @@ export class EmulatedSubnet {
     this.cost = o.cost ?? defaultCostModel();
     this.latency = o.latency ?? new ArrayLatencyRecorder();
     const s = scenario;
+    // Timers armed at a constant delay after a monotone time wait in FIFO lanes, not the heap
+    // (event-queue.ts): Report timeouts (after the SM's FIFO transmitter), the Dom0 and VM
+    // agents' request timeouts (after their service time) and RC failure detection.
+    const q = this.queue;
+    q.setLane(EventKind.SmReportTimeout, 0);
+    q.setLane(EventKind.Dom0RequestTimeout, 1);
+    q.setLane(EventKind.Dom0InformTimeout, 1);
+    q.setLane(EventKind.Dom0TrapTimeout, 1);
+    q.setLane(EventKind.VmQueryTimeout, 2);
+    q.setLane(EventKind.VmInformTimeout, 2);
+    q.setLane(EventKind.VmPeerDetect, 3);
     this.lids = assignLids(s.hosts);
     this.fabric = new EmulatedFabric({
       topology: s.topology,

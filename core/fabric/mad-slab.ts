@@ -33,7 +33,8 @@ export class MadSlab {
   /** Takes a slot and copies `mad` (256 bytes) into it. */
   allocCopy(mad: Uint8Array): number {
     const slot = this.alloc();
-    this.viewsOf[slot]!.set(mad.subarray(0, MAD_SIZE));
+    // A 256-byte MAD (every one the engine sends) is copied as it is: no subarray per copy.
+    this.viewsOf[slot]!.set(mad.length === MAD_SIZE ? mad : mad.subarray(0, MAD_SIZE));
     return slot;
   }
 

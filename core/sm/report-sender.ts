@@ -31,6 +31,7 @@ import {
   TrapNumber,
 } from '../mad/constants.js';
 import { MadView } from '../mad/mad-view.js';
+import { setU32 } from '../mad/bytes.js';
 import { EventKind } from '../engine/event-kinds.js';
 import { Counter } from '../metrics/counters.js';
 import { NoticeFields } from './subscriptions.js';
@@ -50,6 +51,8 @@ export class ReportSender {
   private readonly fields = new NoticeFields();
   // ---- jobs (one per notice being reported)
   private jobMad = new Uint8Array(0);
+  /** Each job's 256 bytes as its own array (made when the pool grows, so sending allocates nothing). */
+  private jobViews: Uint8Array[] = [];
   private jobRefs = new Uint32Array(0);
   private jobMode = new Uint8Array(0);
   private jobCursor = new Uint32Array(0);
@@ -78,6 +81,8 @@ export class ReportSender {
   private idScratch = new Uint32Array(256);
   private hostStamp: Uint32Array;
   private stamp = 0;
+  /** Registry id of each host's port GUID once a Report went to it (-1: not yet): saves a probe per Report. */
+  private readonly hostKey: Int32Array;
   // ---- outstanding Reports
   private outJob = new Int32Array(0);
   private outGen = new Uint16Array(0);
@@ -118,6 +123,7 @@ export class ReportSender {
 
   constructor(private readonly sm: SubnetManager) {
     this.hostStamp = new Uint32Array(sm.hosts);
+    this.hostKey = new Int32Array(sm.hosts).fill(-1);
     this.growJobs(16);
     this.growOut(256);
     this.growDeferred(64);
@@ -363,22 +369,36 @@ export class ReportSender {
    */
   private offer(job: number, high: number, low: number, nowNs: number): boolean {
     const sm = this.sm;
-    const lid = sm.lidOfGuid(high, low);
+    // sm.lidOfGuid and transmit's port test in one pass: a vGUID's LID first, else the port's
+    // (a port GUID is in the LID-vGUID table only if portGuidsAsVguids says so).
+    const host = sm.portHost.get(high, low);
+    let lid = host >= 0 && sm.portGuidsAsVguids === 0 ? -1 : sm.lidVguid.lid(high, low);
+    if (lid < 0 && host >= 0) lid = sm.hostLid[host]!;
     if (lid < 0) {
       sm.counters.v[Counter.smReportsUndeliverable]!++;
       return false;
     }
-    const key = this.subscriberKey(high, low);
+    let key: number;
+    if (host >= 0) {
+      // A port subscriber (per-pf): its registry id is remembered per host.
+      key = this.hostKey[host]!;
+      if (key < 0 || sm.regHigh[key] !== high || sm.regLow[key] !== low) {
+        key = this.subscriberKey(high, low);
+        this.hostKey[host] = key;
+      }
+    } else {
+      key = this.subscriberKey(high, low);
+    }
     if (this.inFlight[key]! >= sm.cost.reportWindow) {
       this.defer(job, key);
       return false;
     }
-    this.sendReport(job, high, low, key, lid, nowNs);
+    this.sendReport(job, high, low, key, lid, host >= 0, nowNs);
     return true;
   }
 
   /** Sends one Report of `job` to subscriber GUID (high, low) at `lid`. */
-  private sendReport(job: number, high: number, low: number, key: number, lid: number, nowNs: number): void {
+  private sendReport(job: number, high: number, low: number, key: number, lid: number, isPort: boolean, nowNs: number): void {
     const sm = this.sm;
     const c = sm.counters.v;
     const slot = this.allocOut();
@@ -395,7 +415,7 @@ export class ReportSender {
       this.peakInFlight = this.outstanding;
       c[Counter.smPeakReportsInFlight] = this.inFlightBase + this.peakInFlight;
     }
-    this.transmit(slot, lid, this.tx.serve(nowNs, sm.cost.smServiceNs));
+    this.transmit(slot, lid, isPort, this.tx.serve(nowNs, sm.cost.smServiceNs));
   }
 
   // ------------------------------------------------------------------ flow control, backlog
@@ -448,7 +468,7 @@ export class ReportSender {
       const low = sm.regLow[key]!;
       const lid = sm.lidOfGuid(high, low);
       if (lid < 0) sm.counters.v[Counter.smReportsUndeliverable]!++;
-      else this.sendReport(job, high, low, key, lid, nowNs);
+      else this.sendReport(job, high, low, key, lid, sm.portHost.get(high, low) >= 0, nowNs);
       this.unrefJob(job); // the deferral's reference (sendReport took its own)
     }
   }
@@ -555,18 +575,21 @@ export class ReportSender {
     this.inFlightBase = c[Counter.smPeakReportsInFlight]! - this.peakInFlight;
   }
 
-  private transmit(slot: number, lid: number, departNs: number): void {
+  /**
+   * Puts the Report of `slot` on the wire. The notice was encoded once into its job's MAD; only
+   * the TID (the slot and its generation) is stamped per Report, in place.
+   */
+  private transmit(slot: number, lid: number, isPort: boolean, departNs: number): void {
     const sm = this.sm;
     const job = this.outJob[slot]!;
-    const v = this.view.wrapForWrite(this.jobBytes(job));
+    const mad = this.jobViews[job]!;
     const gen = this.outGen[slot]!;
-    v.tidHigh = (REPORT_TID_TAG | gen) >>> 0;
-    v.tidLow = slot;
+    setU32(mad, 8, (REPORT_TID_TAG | gen) >>> 0);
+    setU32(mad, 12, slot);
     const high = this.outHigh[slot]!;
     const low = this.outLow[slot]!;
     // A port subscriber is the PF itself (no GRH needed); a vGUID subscriber is named by the DGID.
-    const isPort = sm.portHost.get(high, low) >= 0;
-    sm.transport.send(v.bytes, sm.smLid, GSI_QP, sm.smPortGuidHigh, sm.smPortGuidLow, lid, GSI_QP, isPort ? 0 : high, isPort ? 0 : low, departNs);
+    sm.transport.send(mad, sm.smLid, GSI_QP, sm.smPortGuidHigh, sm.smPortGuidLow, lid, GSI_QP, isPort ? 0 : high, isPort ? 0 : low, departNs);
     sm.scheduler.push(departNs + sm.cost.reportRespTimeoutNs, EventKind.SmReportTimeout, slot, gen, 0);
   }
 
@@ -612,7 +635,7 @@ export class ReportSender {
     }
     this.outRetries[slot]!++;
     c[Counter.smSentReportRetry]!++;
-    this.transmit(slot, lid, this.tx.serve(nowNs, sm.cost.smServiceNs));
+    this.transmit(slot, lid, sm.portHost.get(this.outHigh[slot]!, this.outLow[slot]!) >= 0, this.tx.serve(nowNs, sm.cost.smServiceNs));
   }
 
   private finishOut(slot: number, nowNs: number): void {
@@ -628,7 +651,7 @@ export class ReportSender {
   // ------------------------------------------------------------------ pools
 
   private jobBytes(job: number): Uint8Array {
-    return this.jobMad.subarray(job * 256, job * 256 + 256);
+    return this.jobViews[job]!;
   }
 
   private newJob(): number {
@@ -659,6 +682,9 @@ export class ReportSender {
     const mad = new Uint8Array(n * 256);
     mad.set(this.jobMad);
     this.jobMad = mad;
+    const views: Uint8Array[] = new Array<Uint8Array>(n);
+    for (let i = 0; i < n; i++) views[i] = mad.subarray(i * 256, i * 256 + 256);
+    this.jobViews = views;
     this.jobRefs = grow(this.jobRefs, n, Uint32Array);
     this.jobMode = grow(this.jobMode, n, Uint8Array);
     this.jobCursor = grow(this.jobCursor, n, Uint32Array);

@@ -128,6 +128,7 @@ export function attachVguid(sm: SubnetManager, host: number, index: number, high
   const k = host * sm.guidCap + index;
   sm.aliasHigh[k] = high;
   sm.aliasLow[k] = low;
+  if (sm.lidVguid.lid(high, low) < 0 && sm.portHost.get(high, low) >= 0) sm.portGuidsAsVguids++;
   sm.lidVguid.set(high, low, lid, index, host, VguidState.Running);
   const trap = sm.trapTable;
   const slot = trap.find(high, low);
@@ -171,7 +172,7 @@ export function detachVguid(sm: SubnetManager, host: number, index: number, nowN
   // early (UnPath, as trapExpiryNs would do), so a delete is never refused and the table never grows past the bound.
   if (sm.trapTable.size >= sm.maxParked && sm.trapTable.find(high, low) < 0) evictOldest(sm, nowNs);
   sm.trapTable.park(high, low, sm.hostLid[host]!, host, sm.hostPortGuidHigh[host]!, sm.hostPortGuidLow[host]!, nowNs);
-  sm.lidVguid.delete(high, low);
+  if (sm.lidVguid.delete(high, low) && sm.portHost.get(high, low) >= 0) sm.portGuidsAsVguids--;
   sm.aliasHigh[k] = 0;
   sm.aliasLow[k] = 0;
   sm.counters.v[Counter.smDeletes]!++;

@@ -129,6 +129,12 @@ export class SubnetManager implements MadSink {
   regState: Uint8Array;
   regSeq: Uint32Array;
   regCount = 0;
+  /**
+   * Port GUIDs that are also in the LID-vGUID table (the SA refuses such Sets, so normally 0):
+   * while 0, a port GUID's LID is its port's, and a Report to a port subscriber skips the
+   * LID-vGUID probe (a miss, the longest probe of linear probing) on the per-Report path.
+   */
+  portGuidsAsVguids = 0;
   /** Target vGUID -> registry ids of the endpoints that asked the SA for a path to it. */
   readonly interest: GuidMultiMap | undefined;
   readonly subscriptions: Subscriptions;
@@ -198,11 +204,14 @@ export class SubnetManager implements MadSink {
     }
     this.lidVguid = new LidVguidTable(expected, { growable: true });
     this.trapTable = new TrapTable(Math.max(1024, expected >>> 4), { growable: true });
-    this.registry = new GuidHashTable(expected, { growable: true });
-    this.regHigh = new Uint32Array(expected);
-    this.regLow = new Uint32Array(expected);
-    this.regState = new Uint8Array(expected);
-    this.regSeq = new Uint32Array(expected);
+    // Room for the hosts' port GUIDs too: they join the registry at their first Report (as
+    // subscribers), and growing it then would rehash every vGUID in the middle of the storm.
+    const registered = expected + o.hosts;
+    this.registry = new GuidHashTable(registered, { growable: true });
+    this.regHigh = new Uint32Array(registered);
+    this.regLow = new Uint32Array(registered);
+    this.regState = new Uint8Array(registered);
+    this.regSeq = new Uint32Array(registered);
     this.interest = o.recordInterest || this.reportScope === ReportScope.Interested ? new GuidMultiMap(expected, { growable: true }) : undefined;
     this.assigner = new VguidAssigner(o.hosts, this.guidCap, o.assignedGuidByte ?? 0);
     this.reports = new ReportSender(this);
@@ -223,7 +232,10 @@ export class SubnetManager implements MadSink {
     this.hostPortGuidHigh[h] = high >>> 0;
     this.hostPortGuidLow[h] = low >>> 0;
     this.lidHost[lid] = h;
+    const known = this.portHost.get(high >>> 0, low >>> 0) >= 0;
     this.portHost.set(high >>> 0, low >>> 0, h);
+    // The native service learns ports as they appear: one may already be held as a vGUID.
+    if (!known && this.lidVguid !== undefined && this.lidVguid.lid(high >>> 0, low >>> 0) >= 0) this.portGuidsAsVguids++;
     this.aliasHigh[h * this.guidCap] = high >>> 0;
     this.aliasLow[h * this.guidCap] = low >>> 0;
   }
