@@ -227,6 +227,11 @@ export class Fabric {
       virtualTimeNs: this.nowNs,
       peakRssBytes: peakRssBytes(),
       peakMadBuffers: this.subnet.fabric.slab.peakInUse,
+      // An embedded fabric runs on the caller's thread.
+      shards: 0,
+      shardFallback: '',
+      shardRebuilds: 0,
+      shardRestarts: 0,
     });
   }
 

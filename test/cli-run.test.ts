@@ -56,12 +56,19 @@ test('the same figures with 0, 1 and 2 workers; text table without --json', asyn
   for (const w of ['0', '1', '2']) {
     const r = await cli([...args, '--workers', w, '--json']);
     t.is(r.code, 0, r.stderr);
-    docs.push(JSON.parse(r.stdout) as { schemes: Array<{ counters: unknown; reconnectionLatencyUs: unknown }> });
+    docs.push(JSON.parse(r.stdout) as { schemes: Array<{ scheme: string; counters: unknown; reconnectionLatencyUs: unknown; engine: { shards: number; shardFallback: string; shardRebuilds: number; shardRestarts: number } }> });
   }
   for (const d of docs.slice(1)) {
     t.deepEqual(d.schemes.map((s) => s.counters), docs[0]!.schemes.map((s) => s.counters));
     t.deepEqual(d.schemes.map((s) => s.reconnectionLatencyUs), docs[0]!.schemes.map((s) => s.reconnectionLatencyUs));
   }
+  // The engine says where each scheme ran: per-vguid always whole, the others on the shards asked for.
+  const shards = docs.map((d) => d.schemes.map((s) => `${s.scheme}:${s.engine.shards}:${s.engine.shardRebuilds}:${s.engine.shardRestarts}:${s.engine.shardFallback}`));
+  t.deepEqual(shards, [
+    ['per-pf:0:0:0:', 'per-vguid:0:0:0:', 'dynamic:0:0:0:'],
+    ['per-pf:1:0:0:', 'per-vguid:0:0:0:', 'dynamic:1:0:0:'],
+    ['per-pf:2:0:0:', 'per-vguid:0:0:0:', 'dynamic:2:0:0:'],
+  ]);
   const text = await cli([...args, '--workers', '0']);
   t.is(text.code, 0);
   t.regex(text.stdout, /^scheme\s+SM sent/);

@@ -39,6 +39,14 @@ export interface EngineFigures {
   peakRssBytes: number;
   /** Most MAD buffers in flight at once. */
   peakMadBuffers: number;
+  /** VM shard workers the run used (0: this thread, or per-vguid, which runs whole). */
+  shards: number;
+  /** Why a sharded run was redone on one thread ('' when it was not). */
+  shardFallback: string;
+  /** Shard workers that died and were rebuilt alone from their last Sync answer. */
+  shardRebuilds: number;
+  /** Times the whole sharded run was redone because a dead shard could not be rebuilt. */
+  shardRestarts: number;
 }
 
 export interface SchemeReport {

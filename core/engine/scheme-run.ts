@@ -50,6 +50,8 @@ export interface SchemeOutcome {
   readonly shardFallback?: string;
   /** Times a sharded run was restarted from scratch because a shard worker died. */
   readonly shardRestarts?: number;
+  /** Dead shards rebuilt alone from their last Sync answer (core/engine/shard/sharded-run.ts). */
+  readonly shardRebuilds?: readonly { readonly shard: number; readonly fromSync: number }[];
 }
 
 /** Thrown when a --pcap trace would pass its size limit; the message says what to do. */

@@ -226,6 +226,32 @@ export class PathCache {
     return true;
   }
 
+  /** u32 words copyRowOut writes for one VM: its entry count, refusal count and whole region. */
+  get rowWords(): number {
+    return 2 + this.regionSlots * STRIDE;
+  }
+
+  /**
+   * Copies VM vm's row (entry count, refusal count, region as laid out) to out[at..at+rowWords):
+   * a VM shard's undo journal (core/engine/shard/undo-journal.ts) keeps it before the shard
+   * first changes the row in a window, and copyRowIn puts it back when the shard dies.
+   */
+  copyRowOut(vm: number, out: Uint32Array, at: number): void {
+    const r = this.regionSlots * STRIDE;
+    out[at] = this.sizes[vm]!;
+    out[at + 1] = this.rejects[vm]!;
+    const w = this.w;
+    for (let i = vm * r, end = i + r, o = at + 2; i < end; i++) out[o++] = w[i]!;
+  }
+
+  /** Puts back a row copyRowOut took (the layout, so probing and forEach order are as they were). */
+  copyRowIn(vm: number, src: Uint32Array, at: number): void {
+    const r = this.regionSlots * STRIDE;
+    this.sizes[vm] = src[at]!;
+    this.rejects[vm] = src[at + 1]!;
+    this.w.set(src.subarray(at + 2, at + 2 + r), vm * r);
+  }
+
   /** Empties one VM's cache (VM shut down or migrated out). */
   clearVm(vm: number): void {
     this.checkVm(vm);

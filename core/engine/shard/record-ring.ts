@@ -8,6 +8,10 @@
 // Header (Int32Array over the first 16 bytes): [0] published write position, [1] read position
 // (both word indexes in 0..capacity-1; one word stays free so full != empty), [2] reader
 // state (0 not yet, 1 running, 2 stopped, 3 its thread died), [3] the writer waits for room (the reader then notifies).
+//
+// Replay: a writer given a ReplayLog (replayTo) also copies every finished record there, so that
+// the records a dead reader may have missed can be written again to its successor (sharded-run.ts).
+import type { ReplayLog } from './shard-checkpoint.js';
 
 const H_WRITE = 0;
 const H_READ = 1;
@@ -34,6 +38,8 @@ export class RecordRing {
   private recordStart = 0;
   /** Reader: end of what was published when last looked. */
   private limit = 0;
+  /** Writer: where finished records are copied too (records since the reader's last Sync answer). */
+  private replay: ReplayLog | undefined;
 
   constructor(capacityWords: number | RecordRingShared) {
     if (typeof capacityWords === 'number') {
@@ -82,7 +88,13 @@ export class RecordRing {
 
   /** Ends the current record (it is published with the next publish()). */
   end(): void {
+    if (this.replay !== undefined) this.replay.record(this.words, this.recordStart, this.pos);
     this.recordStart = this.pos;
+  }
+
+  /** Writer: copy every record finished from now on to `log` too (undefined: stop). */
+  replayTo(log: ReplayLog | undefined): void {
+    this.replay = log;
   }
 
   /** Makes every finished record visible to the reader and wakes it. */
@@ -107,6 +119,20 @@ export class RecordRing {
       const r = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.header, H_STARTED, 0, 1000);
       if (r.async) await r.value;
     }
+  }
+
+  /**
+   * Blocks this thread until the reader has started, stopped or died, at most `timeoutMs`; false
+   * on time-out. (For a reader on a plain Worker, which starts without this thread's event loop.)
+   */
+  waitReaderStartedSync(timeoutMs: number): boolean {
+    const deadline = performance.now() + timeoutMs;
+    while (Atomics.load(this.header, H_STARTED) === 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.header, H_STARTED, 0, Math.min(left, 50));
+    }
+    return true;
   }
 
   // ---------------------------------------------------------------- reader side

@@ -4,8 +4,28 @@
 // to a VM into a record in the owning shard's ring. Counters are summed and latency histograms
 // merged at the end. When a shard reports feedback (under per-pf-interest, a VM dropped a cache
 // entry that Dom0's interest index follows), the run is redone on one thread and the outcome
-// says why (shardFallback). When a shard's worker thread dies mid-run, the run is redone from
-// scratch with fresh pool workers (at most maxRestarts times; counted in shardRestarts).
+// says why (shardFallback).
+//
+// Crash recovery. When a shard's worker thread dies mid-run, only that shard is rebuilt, from its
+// last Sync answer, while the other shards and this thread's SM, fabric and Dom0s carry on:
+// - every shard journals its shared rows (undo-journal.ts) and sends a checkpoint of its
+//   thread-local state with every Sync answer (shard-checkpoint.ts); this thread keeps, per
+//   shard, the last complete checkpoint and every record sent since (ReplayLog, a copy made as
+//   each record is written: the ring may reuse the words before the shard dies);
+// - the death is noticed wherever this thread next waits on the shard's rings (a full ring, a
+//   Sync answer, the end; within one 50 ms poll of the worker's exit hook). There and then, in
+//   the middle of whatever Dom0 was doing: the dead shard's rows are rolled back with its
+//   journal, a fresh worker starts (a plain Worker: it runs without this thread's event loop,
+//   which is blocked here) from the checkpoint and the replicated records up to that Sync, the
+//   logged records are written to its new ring, and this thread goes on (re-reading the Sync
+//   answer it was reading, if any: what the dead shard had sent of it is dropped);
+// - a window never holds more than REPLAY_LIMIT_WORDS (or a ring's worth) of records: past
+//   that, a barrier Sync makes a new consistent point (ShardedVfEndpoint.bound), so a rebuild
+//   replays at most that much and the log stays small;
+// - at most maxRestarts rebuilds and re-runs per run (ShardDiedError names the shard after
+//   that); when no checkpoint can be used (checkpoints off, a journal of the wrong window) the
+//   whole run is redone from scratch on fresh pool workers, counted in shardRestarts.
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { Scenario } from '../../scenario/scenario.js';
@@ -16,10 +36,12 @@ import { Counters } from '../../metrics/counters.js';
 import { LatencyHistogram } from '../../metrics/latency-histogram.js';
 import { ArrayLatencyRecorder } from '../../metrics/latency-recorder.js';
 import type { VfEndpoint } from '../../dom0/vf-endpoint.js';
-import type { VmAgents } from '../../vm/vm-agents.js';
+import type { VmAgents, VmSharedState } from '../../vm/vm-agents.js';
 import { runSchemeTask, type SchemeOutcome, type SchemeTask } from '../scheme-run.js';
 import { RecordRing } from './record-ring.js';
-import { FANOUT_HEADER_WORDS, MAD_WORDS, ShardRecord, type VmShardOutcome, type VmShardTask } from './vm-shard.js';
+import { FANOUT_HEADER_WORDS, MAD_WORDS, ShardRecord, type ShardKill, type VmShardOutcome, type VmShardTask } from './vm-shard.js';
+import { CheckpointStore, ReplayLog, ReplicatedLog } from './shard-checkpoint.js';
+import { UndoJournal } from './undo-journal.js';
 import type { Dom0 } from '../../dom0/dom0.js';
 import { rcDetectionNs } from '../cost-model.js';
 
@@ -50,6 +72,28 @@ export function vmOwners(scenario: Scenario, shards: number): Uint8Array {
   return owner;
 }
 
+/** This thread's end of one shard: its rings, what it was sent since its last Sync answer, its last checkpoint. */
+export class ShardLink {
+  /** Records sent since the shard's last Sync answer (each copied here as it is written). */
+  readonly replay = new ReplayLog();
+  readonly store = new CheckpointStore();
+  /** Workers started for this shard (1: never rebuilt). */
+  starts = 1;
+
+  constructor(
+    public ring: RecordRing,
+    public ret: RecordRing,
+    checkpoints: boolean,
+  ) {
+    if (checkpoints) ring.replayTo(this.replay);
+  }
+
+  /** Did the shard's worker thread die (its exit hook marked its rings)? */
+  get died(): boolean {
+    return this.ring.died || this.ret.died;
+  }
+}
+
 /** Dom0's VF side on the main thread of a sharded run: every hand-off becomes a ring record. */
 export class ShardedVfEndpoint implements VfEndpoint {
   /** Why the run cannot be sharded after all ('' while it can). */
@@ -60,6 +104,10 @@ export class ShardedVfEndpoint implements VfEndpoint {
    * a record since then can cause: minCreateDelayNs after it at the earliest).
    */
   horizonNs = Infinity;
+  /** Syncs sent (each to every shard). */
+  syncs = 0;
+  /** Barriers sent only to bound the replay logs (see bound()). */
+  boundingSyncs = 0;
   private readonly counts: Uint32Array;
   private readonly madBytes = new Uint8Array(256);
   private readonly madWords = new Uint32Array(this.madBytes.buffer);
@@ -70,23 +118,64 @@ export class ShardedVfEndpoint implements VfEndpoint {
 
   constructor(
     private readonly vms: VmAgents,
-    private readonly rings: readonly RecordRing[],
-    private readonly rets: readonly RecordRing[],
+    private readonly links: readonly ShardLink[],
+    /** Rebuilds shard s after its worker died (rings replaced, logged records replayed), or throws ShardDiedError. */
+    private readonly rebuild: (s: number) => void,
+    /** Attach/Detach/SetSent as sent (a rebuilt shard's replicated state); undefined: checkpoints off. */
+    private readonly replicated: ReplicatedLog | undefined,
     private readonly ownerOf: Uint8Array,
     /** Least delay from a record to a VM event it causes that may send (RC detection, query retry, address resolution). */
     private readonly minCreateDelayNs: number,
     /** The main thread's clock. */
     private readonly clock: { readonly nowNs: number },
     private readonly dom0: Dom0,
+    /** Replay log words past which a barrier Sync is sent (bound()). */
+    private readonly replayLimitWords = Infinity,
   ) {
-    this.counts = new Uint32Array(rings.length);
+    this.counts = new Uint32Array(links.length);
+  }
+
+  /**
+   * Starts a record of `words` on shard s's ring. A dead shard is noticed here when its ring is
+   * full (records are still logged while it is not): it is rebuilt, and the record goes to its
+   * successor's ring.
+   */
+  private open(s: number, words: number): RecordRing {
+    const l = this.links[s]!;
+    try {
+      l.ring.begin(words);
+    } catch (e) {
+      if (!l.died) throw e;
+      this.rebuild(s);
+      l.ring.begin(words);
+    }
+    return l.ring;
+  }
+
+  /**
+   * A window can be long (per-pf: a storm's fan-outs between two PathRecord queries), and so a
+   * replay log: past `replayLimitWords`, a barrier Sync at this thread's time makes it a
+   * consistent point, so that a rebuild never replays more and the log never holds more. A
+   * barrier changes nothing else: a shard only handles its events before this time earlier
+   * than it would have, and no VM can send before the horizon.
+   */
+  private bound(): void {
+    if (this.replicated === undefined) return;
+    const links = this.links;
+    for (let s = 0; s < links.length; s++) {
+      if (links[s]!.replay.n > this.replayLimitWords) {
+        this.syncAt(this.clock.nowNs, false, undefined);
+        this.boundingSyncs++;
+        return;
+      }
+    }
   }
 
   /** A MAD for a VM's SA agent (a PathRecord answer, a refusal at the tunnel): to the VM's shard. */
   deliver(vm: number, mad: Uint8Array, _forwarded: boolean, nowNs: number): void {
-    const r = this.rings[this.ownerOf[vm]!]!;
+    this.bound();
     this.madBytes.set(mad.subarray(0, 256));
-    r.begin(3 + MAD_WORDS);
+    const r = this.open(this.ownerOf[vm]!, 3 + MAD_WORDS);
     r.put(ShardRecord.Deliver);
     r.put(nowNs);
     r.put(vm);
@@ -117,29 +206,34 @@ export class ShardedVfEndpoint implements VfEndpoint {
    */
   private syncAt(t: number, inclusive: boolean, dom0: Dom0 | undefined): void {
     if (t > this.horizonNs) throw new RangeError(`sharded run sync: ${t} is past the horizon ${this.horizonNs}`);
-    for (const r of this.rings) {
-      r.begin(3);
+    for (let s = 0; s < this.links.length; s++) {
+      const r = this.open(s, 3);
       r.put(ShardRecord.Sync);
       r.put(t);
       r.put(inclusive ? 1 : 0);
       r.end();
       r.publish();
     }
+    this.replicated?.syncSent();
+    this.syncs++;
     this.sendCount = 0;
     let next = Infinity;
-    for (const ret of this.rets) {
+    for (let s = 0; s < this.links.length; s++) {
+      const l = this.links[s]!;
       for (;;) {
-        ret.waitForData();
-        const type = ret.take();
-        if (type === ShardRecord.Next) {
-          const n = ret.take();
-          ret.doneRecord();
+        const sendsBefore = this.sendCount;
+        try {
+          const n = this.readAnswer(l);
           if (n < next) next = n;
           break;
+        } catch (e) {
+          if (!l.died) throw e;
+          // The shard died before its Next: what it sent of this answer is dropped, and its
+          // successor (which replays this Sync too) answers in full.
+          this.sendCount = sendsBefore;
+          l.store.discard();
+          this.rebuild(s);
         }
-        if (type !== ShardRecord.Send) throw new RangeError(`sharded run: record type ${type} from a shard is not Send or Next`);
-        this.keepSend(ret);
-        ret.doneRecord();
       }
     }
     const order = this.sendOrder;
@@ -154,6 +248,31 @@ export class ShardedVfEndpoint implements VfEndpoint {
       dom0!.sendFromVf(rec[r]!, this.madBytes, rec[r + 1]!, rec[r + 2]!, rec[r + 3]!, rec[r + 4]!, rec[r + 5]!);
     }
     this.horizonNs = next;
+  }
+
+  /** Reads one shard's answer to a Sync: its Sends, its checkpoint, then its Next (returned). */
+  private readAnswer(l: ShardLink): number {
+    const ret = l.ret;
+    for (;;) {
+      ret.waitForData();
+      const type = ret.take();
+      if (type === ShardRecord.Next) {
+        const n = ret.take();
+        ret.doneRecord();
+        l.store.commit();
+        l.replay.clear();
+        return n;
+      }
+      if (type === ShardRecord.Send) this.keepSend(ret);
+      else if (type === ShardRecord.Checkpoint) {
+        const k = ret.take();
+        const st = l.store.stageRoom(k);
+        const w = st.w;
+        for (let i = st.n, end = st.n + k; i < end; i++) w[i] = ret.take();
+        st.n += k;
+      } else throw new RangeError(`sharded run: record type ${type} from a shard is not Send, Checkpoint or Next`);
+      ret.doneRecord();
+    }
   }
 
   /** Copies a Send record (after its type word) into the send buffer. */
@@ -177,9 +296,11 @@ export class ShardedVfEndpoint implements VfEndpoint {
   }
 
   vfSetSent(vm: number, nowNs: number): void {
+    this.bound();
     this.vms.vfSetSent(vm, nowNs);
-    for (const r of this.rings) {
-      r.begin(3);
+    this.replicated?.add(ShardRecord.SetSent, nowNs, vm, 0, 0, 0, 0);
+    for (let s = 0; s < this.links.length; s++) {
+      const r = this.open(s, 3);
       r.put(ShardRecord.SetSent);
       r.put(nowNs);
       r.put(vm);
@@ -188,12 +309,14 @@ export class ShardedVfEndpoint implements VfEndpoint {
   }
 
   vfAttached(vm: number, guidHigh: number, guidLow: number, nowNs: number): void {
+    this.bound();
     this.vms.vfAttached(vm, guidHigh, guidLow, nowNs);
     // Dom0 attaches the vGUID to the VF slot the VM is in (GuidCache.attach) as it calls this.
     const host = this.dom0.vmHost[vm]!;
     const slot = this.dom0.vmSlot[vm]!;
-    for (const r of this.rings) {
-      r.begin(7);
+    this.replicated?.add(ShardRecord.Attach, nowNs, vm, guidHigh, guidLow, host, slot);
+    for (let s = 0; s < this.links.length; s++) {
+      const r = this.open(s, 7);
       r.put(ShardRecord.Attach);
       r.put(nowNs);
       r.put(vm);
@@ -206,10 +329,12 @@ export class ShardedVfEndpoint implements VfEndpoint {
   }
 
   vfDetached(vm: number, nowNs: number): void {
+    this.bound();
     this.vms.markDetached(vm);
     this.lower(nowNs + this.minCreateDelayNs);
-    for (const r of this.rings) {
-      r.begin(3);
+    this.replicated?.add(ShardRecord.Detach, nowNs, vm, 0, 0, 0, 0);
+    for (let s = 0; s < this.links.length; s++) {
+      const r = this.open(s, 3);
       r.put(ShardRecord.Detach);
       r.put(nowNs);
       r.put(vm);
@@ -225,11 +350,12 @@ export class ShardedVfEndpoint implements VfEndpoint {
   }
 
   forwardNotice(host: number, allActive: boolean, vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, nowNs: number, startNs: number, stepNs: number): void {
+    this.bound();
     if (allActive) {
       // Algorithm 2's targets are every active VF of the host in slot order: each shard keeps
       // the hosts' VF occupancy (Attach/Detach records), so the record names only the host.
-      for (const r of this.rings) {
-        r.begin(FANOUT_HEADER_WORDS);
+      for (let s = 0; s < this.links.length; s++) {
+        const r = this.open(s, FANOUT_HEADER_WORDS);
         r.put(ShardRecord.FanoutHost);
         r.put(nowNs);
         r.put(startNs);
@@ -247,11 +373,10 @@ export class ShardedVfEndpoint implements VfEndpoint {
     const owner = this.ownerOf;
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[owner[vms[i]!]!]!++;
-    for (let s = 0; s < this.rings.length; s++) {
+    for (let s = 0; s < this.links.length; s++) {
       const m = counts[s]!;
       if (m === 0) continue;
-      const r = this.rings[s]!;
-      r.begin(FANOUT_HEADER_WORDS + 2 * m);
+      const r = this.open(s, FANOUT_HEADER_WORDS + 2 * m);
       r.put(ShardRecord.Fanout);
       r.put(nowNs);
       r.put(startNs);
@@ -271,11 +396,27 @@ export class ShardedVfEndpoint implements VfEndpoint {
     }
   }
 
-  /** Tells every shard the run is over and publishes what is left (a stopped or dead shard is skipped). */
-  finish(): void {
-    for (const r of this.rings) {
+  /**
+   * Tells every shard the run is over and publishes what is left. `rebuildDead`: a shard found
+   * dead is rebuilt first (the run went well); otherwise (the run failed) it is skipped.
+   */
+  finish(rebuildDead: boolean): void {
+    for (let s = 0; s < this.links.length; s++) {
+      const l = this.links[s]!;
+      if (rebuildDead && l.died) this.rebuild(s);
+      const r = l.ring;
       if (r.stopped) continue;
-      r.begin(2);
+      try {
+        r.begin(2);
+      } catch (e) {
+        if (rebuildDead && l.died) {
+          this.rebuild(s);
+          s--;
+          continue;
+        }
+        if (r.stopped) continue;
+        throw e;
+      }
       r.put(ShardRecord.End);
       r.put(0);
       r.end();
@@ -284,26 +425,49 @@ export class ShardedVfEndpoint implements VfEndpoint {
   }
 }
 
+/** A shard rebuilt from its last Sync answer after its worker died. */
+export interface ShardRebuild {
+  readonly shard: number;
+  /** Syncs the shard had answered: it resumed after the last of them (0: from the start of the phase). */
+  readonly fromSync: number;
+  /** Records replayed into it: those sent since that Sync (in flight when it died). */
+  readonly records: number;
+  /** VMs whose shared rows its journal rolled back. */
+  readonly rowsRolledBack: number;
+}
+
 export interface ShardedOutcome extends SchemeOutcome {
   /** VM shards the run used (0: it was redone on one thread). */
   readonly shards: number;
   /** Why the run was redone on one thread, or ''. */
   readonly shardFallback: string;
-  /** Times the run was restarted from scratch because a shard worker died. */
+  /** Times the whole run was redone from scratch because a dead shard could not be rebuilt from a checkpoint. */
   readonly shardRestarts: number;
+  /** Shards rebuilt alone from their last Sync answer, in the order they died (in the run that finished). */
+  readonly shardRebuilds: readonly ShardRebuild[];
+  /** Worker threads started per shard in the run that finished (1: never rebuilt). */
+  readonly shardStarts: readonly number[];
+  /** Syncs the main thread sent every shard (0: redone on one thread). */
+  readonly shardSyncs: number;
 }
 
 export interface ShardedRunOptions {
   /** Words of each ring (tests: a small ring wraps and makes the main thread wait). */
   readonly ringWords?: number;
-  /** Restarts allowed after a shard worker dies (default 2); 0: a dead shard fails the run. */
+  /** Rebuilds and re-runs allowed after shard workers die (default 2, per run); 0: a dead shard fails the run. */
   readonly maxRestarts?: number;
   /**
-   * Fault injection, tests only, never on by default: shard `killShard`'s worker ends its thread
-   * (process.exit(1)) on receiving its `atSync`-th Sync (1 = the first), in each of the first
-   * `attempts` attempts (default 1: the restart runs undisturbed).
+   * Checkpoints (undo journals, a checkpoint with every Sync answer, replay logs; default on): a
+   * dead shard is rebuilt alone from its last Sync answer. Off: the whole run is redone instead.
    */
-  readonly faults?: { readonly killShard: number; readonly atSync: number; readonly attempts?: number };
+  readonly checkpoints?: boolean;
+  /**
+   * Fault injection, tests only, never on by default: shard `killShard`'s worker ends its thread
+   * (process.exit(1)) on receiving its `atSync`-th Sync (1 = the first), or on reading the
+   * `records`-th record after its answer to Sync `afterSync` (records in flight); so do the
+   * first `attempts` workers started for that shard (default 1: its successor runs undisturbed).
+   */
+  readonly faults?: { readonly killShard: number; readonly atSync?: number; readonly afterSync?: number; readonly records?: number; readonly attempts?: number };
 }
 
 /** A shard's worker thread died mid-run (its rings were marked died by its exit hook). */
@@ -311,10 +475,33 @@ export class ShardDiedError extends Error {
   constructor(
     readonly shard: number,
     why: string,
+    /** No restart may follow: the run is abandoned. */
+    readonly final = false,
   ) {
     super(`sharded run: shard ${shard}'s worker thread died mid-run (${why})`);
     this.name = 'ShardDiedError';
   }
+}
+
+/**
+ * Replay log words (per shard) past which a barrier Sync starts a new window (or a ring's worth,
+ * if less): 512 KiB stays in cache and never grows the log, and a barrier costs one round trip
+ * per 64 k words of records (a per-pf storm: one per ~7 k fan-outs).
+ */
+export const REPLAY_LIMIT_WORDS = 1 << 16;
+
+/** How long a rebuilt shard's worker may take to start reading (it loads its modules first). */
+const REBUILD_START_TIMEOUT_MS = 30_000;
+
+/** Restarts used so far in one runShardedTask, and the fault injections left. */
+interface RestartBudget {
+  used: number;
+  readonly max: number;
+  killsLeft: number;
+}
+
+function exhausted(b: RestartBudget): string {
+  return `after ${b.used} restart${b.used === 1 ? '' : 's'}, the most allowed (maxRestarts ${b.max}); the run is abandoned`;
 }
 
 /**
@@ -326,42 +513,62 @@ export async function runShardedTask(task: SchemeTask, shards: number, pool: Pis
   const maxRestarts = o.maxRestarts ?? 2;
   if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new RangeError(`sharded run maxRestarts: ${maxRestarts} is not a non-negative integer`);
   const f = o.faults;
-  if (f !== undefined && (!Number.isInteger(f.killShard) || f.killShard < 0 || f.killShard >= shards || !Number.isInteger(f.atSync) || f.atSync < 1)) {
-    throw new RangeError(`sharded run faults: shard ${f.killShard} at Sync ${f.atSync} is not a shard in 0..${shards - 1} and a Sync >= 1`);
+  if (f !== undefined) {
+    if (!Number.isInteger(f.killShard) || f.killShard < 0 || f.killShard >= shards || (f.atSync !== undefined && (!Number.isInteger(f.atSync) || f.atSync < 1))) {
+      throw new RangeError(`sharded run faults: shard ${f.killShard} at Sync ${f.atSync} is not a shard in 0..${shards - 1} and a Sync >= 1`);
+    }
+    if ((f.atSync === undefined) === (f.records === undefined) || (f.records !== undefined && (!Number.isInteger(f.records) || f.records < 1 || !Number.isInteger(f.afterSync ?? 0) || (f.afterSync ?? 0) < 0))) {
+      throw new RangeError(`sharded run faults: atSync ${f.atSync}, records ${f.records} after Sync ${f.afterSync}: give either a Sync >= 1 or a record count >= 1 after a Sync >= 0`);
+    }
   }
   const t0 = performance.now();
-  // Recovery is the simplest one that is exact: a dead shard's VM state lives partly in its
-  // thread (event queues, notices), so instead of rebuilding it from a snapshot the whole run
-  // is redone from scratch with fresh pool workers. The run is a pure function of the task
-  // (scenario, scheme, cost, seed), so the restart gives the undisturbed run's results; the
-  // work done before the crash is lost (at most maxRestarts times).
+  // A dead shard is rebuilt alone from its checkpoint (runShardedOnce); when that is not
+  // possible, the whole run is redone from scratch with fresh pool workers: the run is a pure
+  // function of the task (scenario, scheme, cost, seed), so either way the results are the
+  // undisturbed run's. Both count against maxRestarts.
+  const budget: RestartBudget = { used: 0, max: maxRestarts, killsLeft: f?.attempts ?? 1 };
   for (let attempt = 0; ; attempt++) {
-    const killAtSync = f !== undefined && attempt < (f.attempts ?? 1) ? { shard: f.killShard, atSync: f.atSync } : undefined;
     try {
-      const out = await runShardedOnce(task, shards, pool, o.ringWords, killAtSync);
+      const out = await runShardedOnce(task, shards, pool, o, budget);
       return { ...out, wallTimeMs: performance.now() - t0, shardRestarts: attempt };
     } catch (e) {
-      if (!(e instanceof ShardDiedError)) throw e;
-      if (attempt >= maxRestarts) {
-        throw new ShardDiedError(e.shard, `after ${attempt} restart${attempt === 1 ? '' : 's'}, the most allowed (maxRestarts ${maxRestarts}); the run is abandoned`);
-      }
+      if (!(e instanceof ShardDiedError) || e.final) throw e;
+      if (budget.used >= maxRestarts) throw new ShardDiedError(e.shard, exhausted(budget), true);
+      budget.used++;
     }
   }
 }
 
-/** One attempt of a sharded run; a dead shard worker throws ShardDiedError once every shard has settled. */
-async function runShardedOnce(
-  task: SchemeTask,
-  shards: number,
-  pool: Piscina,
-  ringWords: number | undefined,
-  kill: { shard: number; atSync: number } | undefined,
-): Promise<Omit<ShardedOutcome, 'shardRestarts'>> {
+/** A rebuilt shard on a plain Worker (started without the event loop, which is blocked mid-run). */
+function startRebuiltWorker(task: VmShardTask): Promise<VmShardOutcome> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(SHARD_WORKER_FILE, { workerData: { vmShardRebuild: task } });
+    let settled = false;
+    w.once('message', (m: VmShardOutcome | { error: string }) => {
+      settled = true;
+      if ('error' in m) reject(new Error(`rebuilt shard ${task.shard}: ${m.error}`));
+      else resolve(m);
+    });
+    w.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    w.once('exit', (code) => {
+      if (!settled) reject(new Error(`rebuilt shard ${task.shard}'s worker exited (code ${code}) without an outcome`));
+    });
+  });
+}
+
+/** One attempt of a sharded run; a dead shard is rebuilt, or ShardDiedError thrown once every shard has settled. */
+async function runShardedOnce(task: SchemeTask, shards: number, pool: Piscina, o: ShardedRunOptions, budget: RestartBudget): Promise<Omit<ShardedOutcome, 'shardRestarts'>> {
   const t0 = performance.now();
   await LatencyHistogram.ready();
   const scenario = task.scenario instanceof Uint8Array ? decodeScenarioFb(task.scenario, 'scenario (sharded task)') : task.scenario;
   const scenarioBytes = task.scenario instanceof Uint8Array ? task.scenario : encodeScenarioFb(scenario);
   const cost: CostModel = task.cost === undefined ? defaultCostModel() : withOverrides(defaultCostModel(), task.cost);
+  const checkpoints = o.checkpoints ?? true;
+  const ringWords = o.ringWords ?? SHARD_RING_WORDS;
+  const f = o.faults;
   // Latencies are kept as plain numbers while the run awaits its shards: a WebAssembly
   // histogram must not live across awaits while other code on this thread makes and frees
   // histograms (see run-schemes.ts); the histogram is built and freed at the end, in one go.
@@ -373,39 +580,105 @@ async function runShardedOnce(
     const start = subnet.nowNs;
     const vms = subnet.vms;
     const ownerOf = vmOwners(scenario, shards);
-    const rings = Array.from({ length: shards }, () => new RecordRing(ringWords ?? SHARD_RING_WORDS));
-    const rets = Array.from({ length: shards }, () => new RecordRing(ringWords ?? SHARD_RING_WORDS));
-    const shared = vms.toShared();
-    const running = rings.map((ring, shard) => {
-      const t: VmShardTask = {
-        scenario: scenarioBytes,
-        scheme: task.scheme,
-        ...(task.cost !== undefined ? { cost: task.cost } : {}),
-        ring: ring.toShared(),
-        ret: rets[shard]!.toShared(),
-        shared,
-        ownerOf,
-        shard,
-        vmGuidHigh: vms.guidHigh,
-        vmGuidLow: vms.guidLow,
-        attached: vms.attached,
-        setSentNs: vms.setSentNs,
-        cacheEntriesPerVm: vms.pathCache.entriesPerVm,
-        smLid: subnet.dom0.smLid,
-        hosts: scenario.hosts,
-        slotsPerHost: scenario.slotsPerHost,
-        vmHost: subnet.dom0.vmHost,
-        vmSlot: subnet.dom0.vmSlot,
-        interestIndex: subnet.dom0.interestIndex !== undefined,
-        ...(kill !== undefined && kill.shard === shard ? { killAtSync: kill.atSync } : {}),
-      };
-      return pool.run(t, { filename: SHARD_WORKER_FILE }) as Promise<VmShardOutcome>;
+    const edges = scenario.peerStart[scenario.vms]!;
+    // With checkpoints the VMs' query state lives on shared memory too, so that a dead shard's
+    // rows outlive it (starting from zero, as a shard's own arrays would).
+    const shared: VmSharedState = { ...vms.toShared(), ...(checkpoints ? { edgeQuery: new SharedArrayBuffer(4 * edges) } : {}) };
+    const journals = checkpoints
+      ? Array.from({ length: shards }, (_, s) => {
+          const rows = { pathCache: vms.pathCache, summary: vms.cacheSummary, conn: vms.conn, edgeQuery: new Uint8Array(shared.edgeQuery!), peerStart: scenario.peerStart };
+          return new UndoJournal(rows, UndoJournal.wordsFor(rows, ownerOf, s));
+        })
+      : [];
+    const replicated = checkpoints ? new ReplicatedLog() : undefined;
+    // The phase's starting state, kept: a rebuilt shard starts from it too (then the replicated
+    // records up to its checkpoint), while this thread's copies move on.
+    const initial = {
+      vmGuidHigh: vms.guidHigh.slice(),
+      vmGuidLow: vms.guidLow.slice(),
+      attached: vms.attached.slice(),
+      setSentNs: vms.setSentNs.slice(),
+      vmHost: subnet.dom0.vmHost.slice(),
+      vmSlot: subnet.dom0.vmSlot.slice(),
+    };
+    const taskFor = (shard: number, ring: RecordRing, ret: RecordRing, restore: VmShardTask['restore'], kill: ShardKill | undefined): VmShardTask => ({
+      scenario: scenarioBytes,
+      scheme: task.scheme,
+      ...(task.cost !== undefined ? { cost: task.cost } : {}),
+      ring: ring.toShared(),
+      ret: ret.toShared(),
+      shared,
+      ownerOf,
+      shard,
+      ...initial,
+      cacheEntriesPerVm: vms.pathCache.entriesPerVm,
+      smLid: subnet.dom0.smLid,
+      hosts: scenario.hosts,
+      slotsPerHost: scenario.slotsPerHost,
+      interestIndex: subnet.dom0.interestIndex !== undefined,
+      ...(checkpoints ? { journal: journals[shard]!.buffer } : {}),
+      ...(restore !== undefined ? { restore } : {}),
+      ...(kill !== undefined ? { kill } : {}),
     });
+    const killFor = (shard: number): ShardKill | undefined => {
+      if (f === undefined || f.killShard !== shard || budget.killsLeft <= 0) return undefined;
+      budget.killsLeft--;
+      return f.atSync !== undefined ? { atSync: f.atSync } : { afterSync: f.afterSync ?? 0, records: f.records! };
+    };
+    const links = Array.from({ length: shards }, () => new ShardLink(new RecordRing(ringWords), new RecordRing(ringWords), checkpoints));
+    const running = links.map((l, shard) => pool.run(taskFor(shard, l.ring, l.ret, undefined, killFor(shard)), { filename: SHARD_WORKER_FILE }) as Promise<VmShardOutcome>);
+    const rebuilds: ShardRebuild[] = [];
+    /**
+     * Shard s's worker died: roll its rows back to its last Sync answer, start a fresh worker
+     * from its checkpoint, and write it the records sent since (see the header). Synchronous:
+     * it runs wherever the death was noticed, in the middle of Dom0's work.
+     */
+    const rebuild = (s: number): void => {
+      const l = links[s]!;
+      const store = l.store;
+      if (!checkpoints) throw new ShardDiedError(s, 'checkpoints are off, so the run is redone');
+      if (!store.usable) throw new ShardDiedError(s, `no checkpoint of its Sync ${store.answered}, so the run is redone`);
+      if (budget.used >= budget.max) throw new ShardDiedError(s, exhausted(budget), true);
+      const journal = journals[s]!;
+      const rolled = journal.rollBack(store.answered);
+      if (rolled < 0) throw new ShardDiedError(s, `its journal is of the window after Sync ${journal.window}, not ${store.answered}, so the run is redone`);
+      budget.used++;
+      l.ring.replayTo(undefined);
+      const ring = new RecordRing(ringWords);
+      const ret = new RecordRing(ringWords);
+      l.starts++;
+      const worker = startRebuiltWorker(taskFor(s, ring, ret, store.restore(replicated!.upTo(store.answered)), killFor(s)));
+      // Settled with the others at the end, unless it dies and is replaced first: never unhandled.
+      worker.catch(() => undefined);
+      running[s] = worker;
+      l.ring = ring;
+      l.ret = ret;
+      const log = l.replay;
+      rebuilds.push({ shard: s, fromSync: store.answered, records: log.records, rowsRolledBack: rolled });
+      if (!ring.waitReaderStartedSync(REBUILD_START_TIMEOUT_MS)) throw new ShardDiedError(s, `its rebuilt worker did not start within ${REBUILD_START_TIMEOUT_MS} ms`, true);
+      // The log stays as it is while it is replayed (not copied into itself): if the successor
+      // dies during the replay, its own successor gets the whole log again.
+      const w = log.w;
+      for (let at = 0; at < log.n; ) {
+        const k = w[at++]!;
+        try {
+          ring.begin(k);
+        } catch (e) {
+          if (!l.died) throw e;
+          rebuild(s);
+          return;
+        }
+        for (let i = 0; i < k; i++) ring.put(w[at++]!);
+        ring.end();
+      }
+      ring.publish();
+      ring.replayTo(log);
+    };
     // The main thread may block on a full ring only once every reader runs; a shard that fails
     // to start rejects here instead.
-    await Promise.race([Promise.all(rings.map((r) => r.waitReaderStarted())), Promise.all(running).then(() => undefined)]);
+    await Promise.race([Promise.all(links.map((l) => l.ring.waitReaderStarted())), Promise.all(running).then(() => undefined)]);
     const minCreateDelayNs = Math.min(rcDetectionNs(cost), cost.saQueryRetryNs, cost.addressResolutionNs, cost.clientRespTimeoutNs);
-    const endpoint = new ShardedVfEndpoint(vms, rings, rets, ownerOf, Math.max(1, minCreateDelayNs), subnet.queue, subnet.dom0);
+    const endpoint = new ShardedVfEndpoint(vms, links, rebuild, replicated, ownerOf, Math.max(1, minCreateDelayNs), subnet.queue, subnet.dom0, Math.min(ringWords, REPLAY_LIMIT_WORDS));
     subnet.dom0.attachVfEndpoint(endpoint);
     const p0 = performance.now();
     let mainEvents = 0;
@@ -420,19 +693,44 @@ async function runShardedOnce(
         if (endpoint.horizonNs === Infinity) break;
         endpoint.sync(subnet.dom0);
       }
+      endpoint.finish(true);
     } catch (error) {
-      // A dead shard's ring waits fail here (within one 50 ms poll of its exit hook).
+      // A dead shard that could not be rebuilt fails here (within one 50 ms poll of its exit hook).
       failure = { error };
       // The main thread reads no more: a live shard writing Sends while it drains after END
       // fails instead of waiting for room forever, so its task settles.
-      for (const ret of rets) if (!ret.stopped) ret.markStopped();
+      for (const l of links) if (!l.ret.stopped) l.ret.markStopped();
+      try {
+        endpoint.finish(false);
+      } catch {
+        // the failure above is what is reported
+      }
     } finally {
-      endpoint.finish();
       subnet.dom0.attachVfEndpoint(vms);
     }
-    const settled = await Promise.allSettled(running);
+    let settled: PromiseSettledResult<VmShardOutcome>[];
+    for (;;) {
+      settled = await Promise.allSettled(running.slice());
+      if (failure !== undefined) break;
+      // A shard that died after its last Sync answer (while draining after END) is rebuilt
+      // too: it replays what it was sent since, END included.
+      let again = false;
+      try {
+        for (let s = 0; s < shards; s++) {
+          if (links[s]!.died && settled[s]!.status === 'rejected') {
+            rebuild(s);
+            again = true;
+          }
+        }
+      } catch (error) {
+        failure = { error };
+        for (const l of links) if (!l.ret.stopped) l.ret.markStopped();
+      }
+      if (!again) break;
+    }
+    if (failure !== undefined && failure.error instanceof ShardDiedError) throw failure.error;
     for (let s = 0; s < shards; s++) {
-      if (rings[s]!.died || rets[s]!.died) {
+      if (links[s]!.died) {
         const r = settled[s]!;
         throw new ShardDiedError(s, r.status === 'rejected' ? String((r.reason as Error)?.message ?? r.reason) : 'its exit hook ran after it returned');
       }
@@ -445,7 +743,7 @@ async function runShardedOnce(
     const feedback = endpoint.feedback !== '' ? endpoint.feedback : (outs.find((o) => o.feedback !== '')?.feedback ?? '');
     if (feedback !== '') {
       const one = runSchemeTask(task);
-      return { ...one, wallTimeMs: performance.now() - t0, shards: 0, shardFallback: feedback };
+      return { ...one, wallTimeMs: performance.now() - t0, shards: 0, shardFallback: feedback, shardRebuilds: rebuilds, shardStarts: links.map((l) => l.starts), shardSyncs: 0 };
     }
     subnet.countStale();
     const phase = subnet.counters.minus(setup);
@@ -482,6 +780,9 @@ async function runShardedOnce(
       pcapRecords: 0,
       shards,
       shardFallback: '',
+      shardRebuilds: rebuilds,
+      shardStarts: links.map((l) => l.starts),
+      shardSyncs: endpoint.syncs,
     };
   }
 }

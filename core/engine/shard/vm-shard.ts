@@ -51,10 +51,26 @@
 // - End. On END a shard drains its queues and returns its counters, its latency histogram
 //   (encoded), the events it handled and the time of its last one; the main thread sums the
 //   counters and merges the histograms.
-// - Crash. A worker thread that dies mid-run (process.exit; tests inject it with
-//   VmShardTask.killAtSync) runs no finally block: its exit hook (workers/vm-shard-worker.ts)
-//   marks both its rings died, so the main thread's 50 ms ring polls fail instead of waiting
-//   forever, and the main thread redoes the whole run from scratch (sharded-run.ts).
+// - Checkpoints (on unless ShardedRunOptions.checkpoints is false). A shard's consistent point
+//   is its answer to a Sync. Before it first changes one of its VMs' shared rows in a window
+//   (path cache region, summary, connection flags, PathRecord query state), it appends the row
+//   as it was to its undo journal (undo-journal.ts, on shared memory), emptied when the next
+//   window starts. With every Sync answer, before its NEXT, it sends CHECKPOINT records with
+//   its thread-local state (shard-checkpoint.ts): counters, last record time, feedback flag and
+//   notice table in full; latencies and its two event queues' push logs as increments (a Sync
+//   costs what its window did, not what is pending). Only after the NEXT is published does the
+//   next window start. The main thread keeps the last checkpoint whose NEXT it has read, a copy
+//   of every record it sent since, and the Attach/Detach/SetSent records it sent to everyone.
+// - Crash. A worker thread that dies mid-run (process.exit; tests inject it with ShardKill: at
+//   a Sync, or on a record between two Syncs) runs no finally block: its exit hook
+//   (workers/vm-shard-worker.ts) marks both its rings died, so the main thread's 50 ms ring
+//   polls fail instead of waiting forever. Wherever the main thread notices (a full ring, a Sync
+//   answer, the end), it rebuilds that shard alone, there and then (sharded-run.ts): it rolls
+//   the dead shard's rows back with its journal (to exactly its last answer), starts a fresh
+//   worker (a plain Worker) from the checkpoint and the replicated records up to that Sync,
+//   writes it every record sent since (the Sync it died at included), and goes on; an answer
+//   it was reading is read again in full from the successor. Other shards never notice. At most
+//   maxRestarts per run; without a usable checkpoint the whole run is redone from scratch.
 import { isMainThread } from 'node:worker_threads';
 import type { Scenario, SchemeName } from '../../scenario/scenario.js';
 import { schemeConfig } from '../../schemes.js';
@@ -62,13 +78,13 @@ import type { CostModel } from '../cost-model.js';
 import { EventQueue } from '../event-queue.js';
 import { EventKind } from '../event-kinds.js';
 import { Counter, Counters } from '../../metrics/counters.js';
-import type { LatencyRecorder } from '../../metrics/latency-recorder.js';
 import { VmAgents, type PfTunnel, type VmSharedState } from '../../vm/vm-agents.js';
 import { RecordRing, type RecordRingShared } from './record-ring.js';
 import { decodeScenarioFb } from '../../scenario/scenario-fb.js';
 import { defaultCostModel, withOverrides } from '../cost-model.js';
 import { LatencyHistogram } from '../../metrics/latency-histogram.js';
-import { ArrayLatencyRecorder } from '../../metrics/latency-recorder.js';
+import { UndoJournal } from './undo-journal.js';
+import { CounterDiff, PushLog, REPLICATED_WORDS, SyncedLatencies, WordLog, type ShardRestore } from './shard-checkpoint.js';
 
 /** Record types of the main -> shard ring, and (Send, Next) of the shard -> main ring. */
 export const ShardRecord = {
@@ -87,7 +103,21 @@ export const ShardRecord = {
   /** Shard -> main: the earliest time a VM of the shard may send again (Infinity: none pending). */
   Next: 8,
   End: 9,
+  /** Shard -> main, before a Next: part of the shard's checkpoint at this Sync (shard-checkpoint.ts): n, n words. */
+  Checkpoint: 11,
 } as const;
+
+/** The feedback a shard can raise before END (a checkpoint keeps it as a flag). */
+const FEEDBACK_UNPATH = 'a VM dropped a cache entry (UnPath), which Dom0\'s interest index follows';
+
+/** Fault injection (tests only): where a shard's worker thread ends itself. */
+export interface ShardKill {
+  /** On receiving this Sync (1 = the first), before answering it. */
+  readonly atSync?: number;
+  /** On reading the `records`-th record after its answer to Sync `afterSync` (0: from its start): records in flight. */
+  readonly afterSync?: number;
+  readonly records?: number;
+}
 
 /** u32 words of a MAD in a record. */
 export const MAD_WORDS = 64;
@@ -109,7 +139,7 @@ export interface VmShardOptions {
   readonly attached: Uint8Array;
   readonly setSentNs: Float64Array;
   readonly cacheEntriesPerVm: number;
-  readonly latency: LatencyRecorder;
+  readonly latency: SyncedLatencies;
   /** The SM's LID (where the VMs' SA queries go). */
   readonly smLid: number;
   /** Does Dom0 keep an interest index (per-pf-interest)? Then a dropped cache entry is feedback. */
@@ -119,6 +149,14 @@ export interface VmShardOptions {
   /** Dom0's VM placement at the start of the phase (-1: on no host). */
   readonly vmHost: Int32Array;
   readonly vmSlot: Int16Array;
+  /**
+   * The shard's undo journal (undo-journal.ts; shared.edgeQuery must be given too): with it the
+   * shard journals its rows and sends a checkpoint with every Sync answer, so that it can be
+   * rebuilt if its thread dies. Absent: checkpoints are off.
+   */
+  readonly journal?: SharedArrayBuffer;
+  /** A rebuilt shard: where its predecessor's last checkpoint left it. */
+  readonly restore?: ShardRestore;
 }
 
 export interface VmShardResult {
@@ -135,6 +173,15 @@ export class VmShard {
   readonly queue = new EventQueue(1024);
   /** Notice changes at VF times. */
   readonly applyQueue = new EventQueue(1024);
+  /** Every push to the two queues goes through their push logs (the checkpoint's view of them). */
+  private readonly pushLog: PushLog;
+  private readonly applyLog: PushLog;
+  private readonly journal: UndoJournal | undefined;
+  private readonly latency: SyncedLatencies;
+  /** Syncs answered (a rebuilt shard: counting its predecessor's). */
+  private answered = 0;
+  private readonly ckpt = new WordLog();
+  private counterDiff: CounterDiff | undefined;
   private ret: RecordRing | undefined;
   private readonly madBytes = new Uint8Array(256);
   private readonly madWords = new Uint32Array(this.madBytes.buffer);
@@ -164,9 +211,13 @@ export class VmShard {
       smLid: o.smLid,
       sendFromVf: (vm, mad, dstLid, dstQp, dstGuidHigh, dstGuidLow, departNs) => this.send(vm, mad, dstLid, dstQp, dstGuidHigh, dstGuidLow, departNs),
       noteCacheDrop: () => {
-        if (o.interestIndex) this.flag('a VM dropped a cache entry (UnPath), which Dom0\'s interest index follows');
+        if (o.interestIndex) this.flag(FEEDBACK_UNPATH);
       },
     };
+    const checkpoints = o.journal !== undefined;
+    this.pushLog = new PushLog(this.queue, checkpoints);
+    this.applyLog = new PushLog(this.applyQueue, checkpoints);
+    this.latency = o.latency;
     this.vms = new VmAgents({
       vms: s.vms,
       peerStart: s.peerStart,
@@ -175,7 +226,7 @@ export class VmShard {
       vmGuidLow: o.vmGuidLow,
       cacheEntriesPerVm: o.cacheEntriesPerVm,
       tunnel,
-      scheduler: this.queue,
+      scheduler: this.pushLog,
       cost: o.cost,
       counters: this.counters,
       latency: o.latency,
@@ -195,6 +246,97 @@ export class VmShard {
     // An active VF slot is one whose vGUID is attached (what Algorithm 2 forwards to).
     for (let v = 0; v < s.vms; v++) {
       if (o.attached[v] === 1 && o.vmHost[v]! >= 0) this.occupy(v, o.vmHost[v]!, o.vmSlot[v]!);
+    }
+    if (o.journal !== undefined) {
+      if (o.shared.edgeQuery === undefined) throw new RangeError('VmShard shared.edgeQuery: absent, but a journal needs the query state on shared memory');
+      const v = this.vms;
+      this.journal = new UndoJournal({ pathCache: v.pathCache, summary: v.cacheSummary, conn: v.conn, edgeQuery: new Uint8Array(o.shared.edgeQuery), peerStart: s.peerStart }, o.journal);
+    }
+    if (o.restore !== undefined) this.restoreFrom(o.restore);
+    if (this.journal !== undefined) this.counterDiff = new CounterDiff(this.counters.v);
+    this.journal?.startWindow(this.answered, s.vms);
+  }
+
+  /**
+   * A rebuilt shard: the replicated state up to the checkpoint's Sync (state only: what those
+   * records did to owned rows is in the rolled-back shared rows, the events they queued in the
+   * queues), then the checkpoint's thread-local state. The rows themselves were rolled back by
+   * the main thread (UndoJournal.rollBack).
+   */
+  private restoreFrom(r: ShardRestore): void {
+    const rep = r.replicated;
+    const vms = this.vms;
+    for (let i = 0; i < rep.length; i += REPLICATED_WORDS) {
+      const type = rep[i]!;
+      const vm = rep[i + 2]!;
+      if (type === ShardRecord.Attach) {
+        this.vacate(vm);
+        this.occupy(vm, rep[i + 5]!, rep[i + 6]!);
+        vms.vfAttached(vm, rep[i + 3]!, rep[i + 4]!, rep[i + 1]!);
+      } else if (type === ShardRecord.Detach) {
+        this.vacate(vm);
+        vms.markDetached(vm);
+      } else if (type === ShardRecord.SetSent) {
+        vms.vfSetSent(vm, rep[i + 1]!);
+      } else throw new RangeError(`VmShard restore: replicated record type ${type} is not Attach, Detach or SetSent`);
+    }
+    const st = r.state;
+    this.counters.v.set(r.counters.subarray(0, this.counters.v.length));
+    if (st.length > 0) {
+      let at = 0;
+      this.lastRecordNs = st[at++]!;
+      if (st[at++] === 1) this.feedback = FEEDBACK_UNPATH;
+      const top = st[at++]!;
+      this.noticeTop = top;
+      let cap = 64;
+      while (cap < top) cap *= 2;
+      this.notices = new Float64Array(4 * cap);
+      this.noticeRefs = new Uint32Array(cap);
+      this.notices.set(st.subarray(at, at + 4 * top));
+      at += 4 * top;
+      for (let i = 0; i < top; i++) this.noticeRefs[i] = st[at++]!;
+      const free = st[at++]!;
+      this.noticeFree = Array.from(st.subarray(at, at + free));
+      at += free;
+      if (at !== st.length) throw new RangeError(`VmShard restore: checkpoint state of ${st.length} words, ${at} read`);
+    }
+    this.pushLog.restore(r.queue);
+    this.applyLog.restore(r.applyQueue);
+    this.answered = r.answered;
+  }
+
+  /**
+   * The checkpoint sent with a Sync answer (shard-checkpoint.ts): the counters that changed, the
+   * full part (last record time, feedback flag, notice table), then the increments (queue push
+   * logs, latencies), in Checkpoint records small enough for the ring.
+   */
+  private writeCheckpoint(ret: RecordRing): void {
+    const ck = this.ckpt;
+    ck.n = 0;
+    this.counterDiff!.writeTo(this.counters.v, ck);
+    const lenAt = ck.n;
+    ck.push(0);
+    ck.push(this.lastRecordNs);
+    ck.push(this.feedback === '' ? 0 : 1);
+    const top = this.noticeTop;
+    ck.push(top);
+    ck.append(this.notices, 0, 4 * top);
+    for (let i = 0; i < top; i++) ck.push(this.noticeRefs[i]!);
+    ck.push(this.noticeFree.length);
+    for (const row of this.noticeFree) ck.push(row);
+    ck.w[lenAt] = ck.n - lenAt - 1;
+    this.pushLog.writeTo(ck);
+    this.applyLog.writeTo(ck);
+    this.latency.writeTo(ck);
+    const chunk = Math.max(1, Math.min(4096, (ret.capacity >> 1) - 2));
+    const w = ck.w;
+    for (let at = 0; at < ck.n; at += chunk) {
+      const k = Math.min(chunk, ck.n - at);
+      ret.begin(2 + k);
+      ret.put(ShardRecord.Checkpoint);
+      ret.put(k);
+      for (let i = at; i < at + k; i++) ret.put(w[i]!);
+      ret.end();
     }
   }
 
@@ -237,13 +379,20 @@ export class VmShard {
     return this.vms.attached[vm] === 1;
   }
 
-  /** Reads records until END; returns what the main thread merges. `ret` carries Sends and Nexts back. */
-  run(ring: RecordRing, ret: RecordRing, killAtSync = 0): VmShardResult {
+  /** Reads records until END; returns what the main thread merges. `ret` carries Sends, Checkpoints and Nexts back. */
+  run(ring: RecordRing, ret: RecordRing, kill: ShardKill = {}): VmShardResult {
     this.ret = ret;
-    let syncs = 0;
+    const killAtSync = kill.atSync ?? 0;
+    const killAfterSync = kill.records !== undefined ? (kill.afterSync ?? 0) : -1;
+    let sinceAnswer = 0;
+    const journal = this.journal;
+    const inStart = this.vms.inStart;
+    const inList = this.vms.inList;
     ring.markStarted();
     for (;;) {
       ring.waitForData();
+      // Fault injection (tests only): records in flight after a Sync answer, never answered.
+      if (this.answered === killAfterSync && ++sinceAnswer === kill.records) killThisWorker(`shard killed at record ${sinceAnswer} after Sync ${killAfterSync} (fault injection)`);
       const type = ring.take();
       const t = ring.take();
       if (type === ShardRecord.End) {
@@ -262,6 +411,14 @@ export class VmShard {
           break;
         case ShardRecord.Detach: {
           const vm = ring.take();
+          if (journal !== undefined) {
+            // vfDetached breaks the connections of the owned VMs that have vm as a peer.
+            const owner = this.ownerOf;
+            for (let i = inStart[vm]!, end = inStart[vm + 1]!; i < end; i++) {
+              const v = inList[i]!;
+              if (owner[v] === this.shard) journal.keep(v);
+            }
+          }
           this.vacate(vm);
           this.vms.vfDetached(vm, t);
           break;
@@ -283,21 +440,28 @@ export class VmShard {
         case ShardRecord.Deliver: {
           const vm = ring.take();
           for (let i = 0; i < MAD_WORDS; i++) this.madWords[i] = ring.take();
+          journal?.keep(vm);
           this.vms.deliver(vm, this.madBytes, false, t);
           break;
         }
         case ShardRecord.Sync:
-          // Fault injection (tests only, VmShardTask.killAtSync): this worker thread dies here,
+          // Fault injection (tests only, VmShardTask.kill.atSync): this worker thread dies here,
           // without answering, as a crashed worker would.
-          if (++syncs === killAtSync) killThisWorker(`shard killed at Sync ${syncs} (fault injection)`);
+          if (this.answered + 1 === killAtSync) killThisWorker(`shard killed at Sync ${killAtSync} (fault injection)`);
           // Inclusive: own events at t itself too (the main thread has handled its own at t
           // first). Exclusive: a barrier in the middle of the main thread's time t.
           this.runUntil(t, ring.take() === 1);
+          if (journal !== undefined) this.writeCheckpoint(ret);
           ret.begin(2);
           ret.put(ShardRecord.Next);
           ret.put(this.queue.peekTime());
           ret.end();
           ret.publish();
+          // Only now (answer published) does a new window start: a thread dying before this
+          // point leaves the journal of the window just answered (see UndoJournal.rollBack).
+          this.answered++;
+          sinceAnswer = 0;
+          journal?.startWindow(this.answered, this.vms.vms);
           break;
         default:
           throw new RangeError(`VmShard record type: ${type} is unknown`);
@@ -321,9 +485,13 @@ export class VmShard {
       if (next === Infinity || next > t || (next === t && !inclusive)) return;
       if (ta <= tq) {
         a.pop();
+        this.applyLog.popped();
+        this.journal?.keep(a.a);
         this.apply(a.a, a.b, a.nowNs);
       } else {
         q.pop();
+        this.pushLog.popped();
+        this.journal?.keep(q.a);
         this.vms.onEvent(q.kind, q.a, q.b, q.c, q.nowNs);
       }
     }
@@ -396,7 +564,7 @@ export class VmShard {
     const row = this.noticeRow(trap, high, low, newLid, k);
     for (let j = 0; j < k; j++) {
       const i = this.hits[j]!;
-      this.applyQueue.push(startNs + (this.positions[i]! + 1) * stepNs, EventKind.ShardNoticeApply, this.targets[i]!, row, 0);
+      this.applyLog.push(startNs + (this.positions[i]! + 1) * stepNs, EventKind.ShardNoticeApply, this.targets[i]!, row, 0);
     }
   }
 
@@ -455,8 +623,12 @@ export interface VmShardTask {
   readonly slotsPerHost: number;
   readonly vmHost: Int32Array;
   readonly vmSlot: Int16Array;
-  /** Fault injection, tests only (ShardedRunOptions.faults): die at this Sync (1 = the first); absent: never. */
-  readonly killAtSync?: number;
+  /** Fault injection, tests only (ShardedRunOptions.faults); absent: never. */
+  readonly kill?: ShardKill;
+  /** Checkpoints on: the shard's undo journal (VmShardOptions.journal). */
+  readonly journal?: SharedArrayBuffer;
+  /** A rebuilt shard (VmShardOptions.restore). */
+  readonly restore?: ShardRestore;
 }
 
 /** Ends this worker thread at once (process.exit in a worker ends only its thread); refused on the main thread. */
@@ -475,7 +647,7 @@ export function runVmShardTask(task: VmShardTask): VmShardOutcome {
   const ring = new RecordRing(task.ring);
   const ret = new RecordRing(task.ret);
   // Plain numbers during the run, one WebAssembly histogram at the end (built, encoded, freed).
-  const latencies = new ArrayLatencyRecorder();
+  const latencies = new SyncedLatencies(task.restore?.latencies);
   try {
     const scenario = decodeScenarioFb(task.scenario, 'scenario (shard task)');
     const cost = task.cost === undefined ? defaultCostModel() : withOverrides(defaultCostModel(), task.cost);
@@ -498,8 +670,10 @@ export function runVmShardTask(task: VmShardTask): VmShardOutcome {
       slotsPerHost: task.slotsPerHost,
       vmHost: task.vmHost,
       vmSlot: task.vmSlot,
+      ...(task.journal !== undefined ? { journal: task.journal } : {}),
+      ...(task.restore !== undefined ? { restore: task.restore } : {}),
     });
-    const r = shard.run(ring, ret, task.killAtSync ?? 0);
+    const r = shard.run(ring, ret, task.kill);
     const histogram = new LatencyHistogram();
     try {
       const values = latencies.values();
