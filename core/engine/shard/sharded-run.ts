@@ -299,9 +299,14 @@ export class ShardedVfEndpoint implements VfEndpoint {
     this.bound();
     this.vms.vfSetSent(vm, nowNs);
     this.replicated?.add(ShardRecord.SetSent, nowNs, vm, 0, 0, 0, 0);
+    this.toEveryShard(ShardRecord.SetSent, nowNs, vm);
+  }
+
+  /** A record of just (type, time, VM) to every shard: each handles the VMs it owns. */
+  private toEveryShard(type: number, nowNs: number, vm: number): void {
     for (let s = 0; s < this.links.length; s++) {
       const r = this.open(s, 3);
-      r.put(ShardRecord.SetSent);
+      r.put(type);
       r.put(nowNs);
       r.put(vm);
       r.end();
@@ -333,13 +338,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
     this.vms.markDetached(vm);
     this.lower(nowNs + this.minCreateDelayNs);
     this.replicated?.add(ShardRecord.Detach, nowNs, vm, 0, 0, 0, 0);
-    for (let s = 0; s < this.links.length; s++) {
-      const r = this.open(s, 3);
-      r.put(ShardRecord.Detach);
-      r.put(nowNs);
-      r.put(vm);
-      r.end();
-    }
+    this.toEveryShard(ShardRecord.Detach, nowNs, vm);
   }
 
   forEachCachedGuid(vm: number, fn: (high: number, low: number) => void): void {
