@@ -10,26 +10,21 @@
 // so entries expire by themselves (an expired slot is reused on insert; lookups probe past it).
 
 export class QueuedRequests {
-  private cap: number;
-  private lid: Uint32Array;
-  private guid: Uint32Array;
-  private tidHigh: Uint32Array;
-  private tidLow: Uint32Array;
-  private digest: Uint32Array;
-  private doneNs: Float64Array;
+  // Sized by allocate() in the constructor and on every rehash.
+  private cap = 0;
+  private lid = new Uint32Array(0);
+  private guid = new Uint32Array(0);
+  private tidHigh = new Uint32Array(0);
+  private tidLow = new Uint32Array(0);
+  private digest = new Uint32Array(0);
+  private doneNs = new Float64Array(0);
   /** Slots ever written (live or expired): the probe chains' length bound. */
   private used = 0;
 
   constructor(capacity = 1024) {
     let c = 16;
     while (c < capacity * 2) c *= 2;
-    this.cap = c;
-    this.lid = new Uint32Array(c);
-    this.guid = new Uint32Array(c);
-    this.tidHigh = new Uint32Array(c);
-    this.tidLow = new Uint32Array(c);
-    this.digest = new Uint32Array(c);
-    this.doneNs = new Float64Array(c).fill(-1);
+    this.allocate(c);
   }
 
   /** True when a request with this source LID and TID is still queued (answer time after nowNs). */
@@ -76,6 +71,17 @@ export class QueuedRequests {
     this.doneNs[i] = doneNs;
   }
 
+  /** Empty arrays for a table of c slots (a power of two). */
+  private allocate(c: number): void {
+    this.cap = c;
+    this.lid = new Uint32Array(c);
+    this.guid = new Uint32Array(c);
+    this.tidHigh = new Uint32Array(c);
+    this.tidLow = new Uint32Array(c);
+    this.digest = new Uint32Array(c);
+    this.doneNs = new Float64Array(c).fill(-1);
+  }
+
   /** Keeps the live entries only, in a table sized for them. */
   private rehash(nowNs: number): void {
     const oldLid = this.lid;
@@ -88,13 +94,7 @@ export class QueuedRequests {
     for (let i = 0; i < oldDone.length; i++) if (oldDone[i]! > nowNs) live++;
     let c = 16;
     while (c < (live + 1) * 4) c *= 2;
-    this.cap = c;
-    this.lid = new Uint32Array(c);
-    this.guid = new Uint32Array(c);
-    this.tidHigh = new Uint32Array(c);
-    this.tidLow = new Uint32Array(c);
-    this.digest = new Uint32Array(c);
-    this.doneNs = new Float64Array(c).fill(-1);
+    this.allocate(c);
     this.used = 0;
     const mask = c - 1;
     for (let j = 0; j < oldDone.length; j++) {

@@ -94,6 +94,18 @@ export class ShardLink {
   }
 }
 
+/** The words a Fanout and a FanoutHost record share: type, the forward's times and the notice. */
+function putFanoutHeader(r: RecordRing, type: number, nowNs: number, startNs: number, stepNs: number, trap: number, high: number, low: number, newLid: number): void {
+  r.put(type);
+  r.put(nowNs);
+  r.put(startNs);
+  r.put(stepNs);
+  r.put(trap);
+  r.put(high);
+  r.put(low);
+  r.put(newLid);
+}
+
 /** Dom0's VF side on the main thread of a sharded run: every hand-off becomes a ring record. */
 export class ShardedVfEndpoint implements VfEndpoint {
   /** Why the run cannot be sharded after all ('' while it can). */
@@ -355,14 +367,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
       // the hosts' VF occupancy (Attach/Detach records), so the record names only the host.
       for (let s = 0; s < this.links.length; s++) {
         const r = this.open(s, FANOUT_HEADER_WORDS);
-        r.put(ShardRecord.FanoutHost);
-        r.put(nowNs);
-        r.put(startNs);
-        r.put(stepNs);
-        r.put(trap);
-        r.put(high);
-        r.put(low);
-        r.put(newLid);
+        putFanoutHeader(r, ShardRecord.FanoutHost, nowNs, startNs, stepNs, trap, high, low, newLid);
         r.put(host);
         r.end();
       }
@@ -376,14 +381,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
       const m = counts[s]!;
       if (m === 0) continue;
       const r = this.open(s, FANOUT_HEADER_WORDS + 2 * m);
-      r.put(ShardRecord.Fanout);
-      r.put(nowNs);
-      r.put(startNs);
-      r.put(stepNs);
-      r.put(trap);
-      r.put(high);
-      r.put(low);
-      r.put(newLid);
+      putFanoutHeader(r, ShardRecord.Fanout, nowNs, startNs, stepNs, trap, high, low, newLid);
       r.put(m);
       for (let i = 0; i < n; i++) {
         const vm = vms[i]!;
