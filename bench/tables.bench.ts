@@ -18,14 +18,16 @@
 // stream, so tinybench's per-call overhead does not dominate; figures are per operation.
 // Before timing, both sides run the whole key stream once and must produce the same checksum.
 //
-// Run: node dist/bench/tables.bench.js [--quick] [--results-dir DIR] [--only lid,trap,...] [--sizes 1e5,...]
+// Run: node dist/bench/tables.bench.js [--quick] [--no-huge-pages] [--results-dir DIR] [--only lid,trap,...] [--sizes 1e5,...]
 // (--only and --sizes are for experiments: use --results-dir elsewhere with them.)
 import { Bench } from 'tinybench';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GuidCache, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
+import { anonHugePageBytes, hugePagesDuring, hugePagesExpected, hugeShareOfMapping, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
 import { machineFacts, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
 
 export interface TablesBenchOptions {
@@ -37,7 +39,15 @@ export interface TablesBenchOptions {
   timeMs?: number;
   /** Run only these families (lid, trap, scan16, scan128, path); experiments only. */
   only?: string[];
+  /**
+   * The run was asked to stay on 4 KiB pages (--no-huge-pages): the command says so and the
+   * result goes to micro/tables-no-huge-pages.json, next to the huge-page run it is compared with.
+   */
+  noHugePages?: boolean;
 }
+
+/** Result file (under resultsDir/micro) of a --no-huge-pages run. */
+const NO_HUGE_PAGES_FILE = 'tables-no-huge-pages.json';
 
 const BATCH = 1024;
 const SCAN_BATCH = 256;
@@ -201,7 +211,29 @@ interface Row {
   mapRme: number | null;
   /** Median over interleaved rounds of ours/Map in the same round. */
   speedup: number | null;
+  /** Share of our table's bytes that came onto 2 MiB pages while it was built (-1: unknown). */
+  oursHuge: number;
   note: string;
+}
+
+/**
+ * Builds a table and returns it with the share of its bytes on huge pages: per buffer, from
+ * the buffer's own mapping in /proc/self/smaps (hugeShareOfMapping), weighted by size; for a
+ * buffer too small to be a mapping of its own, from the growth of AnonHugePages while the
+ * table was built (hugePagesDuring). -1 when /proc says nothing.
+ */
+function buildTable<T extends { byteLength: number }>(build: () => T, buffers: (table: T) => SharedArrayBuffer[]): { table: T; huge: number } {
+  const { value, hugeBytes } = hugePagesDuring(build);
+  let onHuge = 0;
+  let total = 0;
+  for (const b of buffers(value)) {
+    const share = hugeShareOfMapping(b.byteLength);
+    total += b.byteLength;
+    if (share >= 0) onHuge += share * b.byteLength;
+    else if (hugeBytes >= 0) onHuge += Math.min(b.byteLength, hugeBytes);
+    else return { table: value, huge: -1 };
+  }
+  return { table: value, huge: Math.min(1, onHuge / total) };
 }
 
 /**
@@ -267,8 +299,11 @@ interface LidRecord {
 
 function benchLid(n: number, timeMs: number, mapEstimate: number | undefined, seed: number): Row[] {
   const { high, low } = makeKeys(n);
-  const table = new LidVguidTable(n);
-  for (let i = 0; i < n; i++) table.set(high[i]!, low[i]!, 1 + (i % 0xbfff), i & 1, i >>> 4, VguidState.Running);
+  const { table, huge } = buildTable(() => {
+    const t = new LidVguidTable(n);
+    for (let i = 0; i < n; i++) t.set(high[i]!, low[i]!, 1 + (i % 0xbfff), i & 1, i >>> 4, VguidState.Running);
+    return t;
+  }, (t) => [t.toShared().buffer]);
   const L = streamLength(n);
   const next = xorshift32(seed);
   const sh = new Uint32Array(L);
@@ -348,6 +383,7 @@ function benchLid(n: number, timeMs: number, mapEstimate: number | undefined, se
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
     speedup: r.speedup,
+    oursHuge: huge,
     note,
   };
   const many: Row = {
@@ -356,7 +392,7 @@ function benchLid(n: number, timeMs: number, mapEstimate: number | undefined, se
     oursOpsPerSec: r.batched!.opsPerSec,
     oursRme: r.batched!.rme,
     speedup: r.batchedSpeedup,
-    note: `${note ? note + '; ' : ''}same lookups via lidMany(), ${BATCH} per call, 8 misses overlapped (an SA answering a burst of PathRecord queries); the Map column is the same ${BATCH} gets, one by one (a Map has no batched get)`,
+    note: `${note ? note + '; ' : ''}same lookups via lidMany(), ${BATCH} per call, in software-pipelined groups of 16 whose misses overlap (an SA answering a burst of PathRecord queries); the Map column is the same ${BATCH} gets, one by one (a Map has no batched get)`,
   };
   return [single, many];
 }
@@ -404,10 +440,13 @@ function trapStream(n: number, pool: number, half: number, next: () => number): 
 function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, seed: number): Row {
   const pool = n + (n >>> 3) + 1024;
   const { high, low } = makeKeys(pool);
-  const trap = new TrapTable(n);
   let now = 0;
   const lidOf = (k: number): number => 1 + (k % 0xbfff);
-  for (let i = 0; i < n; i++) trap.park(high[i]!, low[i]!, lidOf(i), i >>> 4, 0x0002c903, i, now);
+  const { table: trap, huge } = buildTable(() => {
+    const t = new TrapTable(n);
+    for (let i = 0; i < n; i++) t.park(high[i]!, low[i]!, lidOf(i), i >>> 4, 0x0002c903, i, now);
+    return t;
+  }, (t) => [t.toShared().buffer, t.toShared().ring]);
   const L = streamLength(n);
   const { match, park } = trapStream(n, pool, L / 2, xorshift32(seed));
   // The keys as they arrive in the Set and Delete MADs, in stream order (as the other benches).
@@ -496,6 +535,7 @@ function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, s
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
     speedup: r.speedup,
+    oursHuge: huge,
     note,
   };
 }
@@ -510,17 +550,20 @@ interface VfRecord {
 
 function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate: number | undefined, seed: number): Row {
   const hosts = Math.max(1, Math.ceil(n / slotsPerHost));
-  const cache = new GuidCache(hosts, slotsPerHost);
   const next = xorshift32(seed);
   // Half the VF slots active, chosen at random: the scan has to skip the other half.
   let active = 0;
-  for (let h = 0; h < hosts; h++) {
-    for (let s = 0; s < slotsPerHost; s++) {
-      if ((next() & 1) === 0) continue;
-      cache.attach(h, s, 0x0002c900 + (h % 7), Math.imul(h * slotsPerHost + s + 1, 0x9e3779b1) >>> 0);
-      active++;
+  const { table: cache, huge } = buildTable(() => {
+    const c = new GuidCache(hosts, slotsPerHost);
+    for (let h = 0; h < hosts; h++) {
+      for (let s = 0; s < slotsPerHost; s++) {
+        if ((next() & 1) === 0) continue;
+        c.attach(h, s, 0x0002c900 + (h % 7), Math.imul(h * slotsPerHost + s + 1, 0x9e3779b1) >>> 0);
+        active++;
+      }
     }
-  }
+    return c;
+  }, (c) => [c.toShared().buffer]);
   const L = streamLength(hosts);
   const stream = new Uint32Array(L);
   for (let j = 0; j < L; j++) stream[j] = next() % hosts;
@@ -528,14 +571,24 @@ function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate:
   let sink = 0;
   // Algorithm 2 forwards the notice to each active VF, addressed by its VF (slot) number; the
   // checksum sums the slot numbers so both sides provably enumerated the same VFs. Ours walks
-  // the host's dense active list (activeList/activeBase/activeCount).
+  // the host's dense active list (activeList/activeBase/activeCount), four VF numbers per
+  // load through activeList32 (each still taken out and added on its own), then the last
+  // count & 3 bytewise.
   const list = cache.activeList;
+  const list32 = cache.activeList32;
   const oursOps = (from: number, to: number): number => {
     let sum = 0;
     for (let j = from; j < to; j++) {
       const h = stream[j]!;
       const base = cache.activeBase(h);
-      for (let i = 0, k = cache.activeCount(h); i < k; i++) sum += list[base + i]!;
+      const k = cache.activeCount(h);
+      let q = base >>> 2;
+      const full = q + (k >>> 2);
+      for (; q < full; q++) {
+        const v = list32[q]!;
+        sum += (v & 255) + ((v >>> 8) & 255) + ((v >>> 16) & 255) + (v >>> 24);
+      }
+      for (let i = full << 2, end = base + k; i < end; i++) sum += list[i]!;
     }
     return sum;
   };
@@ -597,6 +650,7 @@ function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate:
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
     speedup: r.speedup,
+    oursHuge: huge,
     note: `${note ? note + '; ' : ''}${active} of ${hosts * slotsPerHost} slots active; one op = one host scanned and every active VF visited; bytes per active VF`,
   };
 }
@@ -615,17 +669,20 @@ function benchPathCache(n: number, timeMs: number, mapEstimate: number | undefin
   const vms = Math.max(1, Math.floor(n / per));
   const { high, low } = makeKeys(Math.max(n, per));
   const keys = high.length;
-  const cache = new PathCache(vms, per);
   const next = xorshift32(seed);
   // VM v caches peers base[v] .. base[v]+per-1 (mod keys): distinct within the VM.
   const base = new Uint32Array(vms);
-  for (let v = 0; v < vms; v++) {
-    base[v] = next() % keys;
-    for (let j = 0; j < per; j++) {
-      const k = (base[v]! + j) % keys;
-      cache.insert(v, high[k]!, low[k]!, 1 + (k % 0xbfff), 0, 4, 3);
+  const { table: cache, huge } = buildTable(() => {
+    const c = new PathCache(vms, per);
+    for (let v = 0; v < vms; v++) {
+      base[v] = next() % keys;
+      for (let j = 0; j < per; j++) {
+        const k = (base[v]! + j) % keys;
+        c.insert(v, high[k]!, low[k]!, 1 + (k % 0xbfff), 0, 4, 3);
+      }
     }
-  }
+    return c;
+  }, (c) => [c.toShared().buffer]);
   const L = streamLength(vms * per);
   const sv = new Uint32Array(L);
   const sh = new Uint32Array(L);
@@ -700,6 +757,7 @@ function benchPathCache(n: number, timeMs: number, mapEstimate: number | undefin
     oursRme: r.ours.rme,
     mapRme: r.map?.rme ?? null,
     speedup: r.speedup,
+    oursHuge: huge,
     note: note || `${vms} VMs; one op = one peer looked up in one VM's cache`,
   };
 }
@@ -709,6 +767,18 @@ function benchPathCache(n: number, timeMs: number, mapEstimate: number | undefin
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Waits (up to 2 s) until the process's AnonHugePages stops changing over 20 ms. */
+async function settleHugePages(): Promise<void> {
+  let last = anonHugePageBytes();
+  if (last < 0) return;
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    const now = anonHugePageBytes();
+    if (now === last) return;
+    last = now;
+  }
 }
 
 export async function runTablesBench(options: TablesBenchOptions = {}): Promise<BenchResult> {
@@ -731,8 +801,12 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
       const produced = run(n, estimate.get(key));
       const list = Array.isArray(produced) ? produced : [produced];
       if (list[0]!.mapBytesPerEntry !== null) estimate.set(key, list[0]!.mapBytesPerEntry);
-      // Let this family's tables and Maps go before the next one is built.
+      // Let this family's tables and Maps go before the next one is built, and wait until
+      // their buffers are really unmapped (V8 frees backing stores after the GC, off the main
+      // thread): the next table's share on huge pages is partly measured as AnonHugePages
+      // growth, which a concurrent unmapping would hide.
       gc();
+      await settleHugePages();
       for (const row of list) {
         rows.push(row);
         if (!quick || process.env['REPATH_BENCH_VERBOSE']) {
@@ -769,17 +843,17 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
   const limits: Array<[string, string]> = [
     [
       'LID-vGUID lookup',
-      'a lookup is one hash and one random 16-byte slot read (plus a short probe run in the same cache line); once the table outgrows the caches that read is a cache and TLB miss, and the Map\'s lookup (bucket, entry, bigint key digits, record object) is a chain of about four dependent misses, so the ratio tends to the ratio of misses per lookup, not of instructions; the probe loop\'s data-dependent exit also stops the CPU from overlapping consecutive lookups (lidMany, the batched row, overlaps them). Tried for issue 3 item 7 and not kept: key and value in one cache line as 64-byte buckets of four slots, the four keys compared without branches so the only data-dependent branch is "found in this line" — interleaved with this layout in one process (CPU time) it was no faster: 225 against 221 ns per lookup at 10^7, and 41 against 40 ns at 10^5',
+      'a lookup is one hash and one random 16-byte slot read, plus a short probe run that crosses into the next cache line for about a fifth of the keys at load 0.75. From cache the cost is the latency of the hash -> slot address -> load -> compare chain and the mispredicted probe exit (cut for issue 3 item 7: the home slot is one multiply by n/2^32 and a truncation instead of a float divide and Math.floor, the probe is written out with the stride a constant, identical slots either way). Beyond the caches a single lookup waits for its own DRAM miss, and its probe loop\'s data-dependent exit stops the CPU from starting the next lookup\'s load early, so single lookups cost about one miss each (huge pages take the page walk out of it) against the Map\'s chain of about four dependent misses (bucket, entry, bigint key, record). lidMany, the batched row, is software-pipelined: the next 16 lookups\' home lines (and the line after each) are touched in a tight pass of independent loads before the current 16 are probed, so it is bound by how many DRAM reads the machine overlaps. Tried in an earlier session and not kept: 64-byte buckets of four slots compared without branches (no faster)',
     ],
     [
       'Trap park+match+remove',
-      'an operation must touch two unrelated records at random (the matched record and the new vGUID\'s home slot), each a cache miss in a table beyond the caches, plus a backward-shift delete; with the park-order ring kept off the records (a liveness bit per entry) nothing else is touched at random, so the floor is about two misses against the Map\'s get + delete + set (a chain of dependent misses for each of the three, plus a record allocation); the Map\'s insertion-ordered delete + set is also a cheap FIFO, so this is the closest of the four comparisons. Where the time goes (profiled for issue 3 item 7, old and new code interleaved in one process, CPU time): with 10^3 records, all in cache, an operation is about 175 ns of pure work — two hashes, two probe loops, the backward-shift delete, the ring append and the liveness bit — after park() was written out as one pass with a single combined argument test (it was about 213 ns composed from the generic insert and the named checks); from 10^5 records on, the 32-byte slots at load 0.5 (6.4 MB) are past the reach of the TLB on this VM, and the two random record accesses add one TLB-and-cache miss each (see the yardstick figures)',
+      'an operation is a find, a backward-shift delete and an insert with its park-order ring entry, touching two unrelated records at random (the matched one and the new vGUID\'s home slot). With the table in cache (the 10^3 row) the operation is pure work — two hashes, two probe loops with their mispredicted exits, the delete\'s shift loop, the liveness bit, the ring append and the amortised squeeze of dead ring entries (the in-cache figure below); where that alone is more than a tenth of the Map\'s operation at 10^5 or 10^7, no placement in memory brings the row to 10x. The Map\'s delete + set is a cheap insertion-ordered FIFO, the closest of the four comparisons',
     ],
     [
       'Dom0 GUID-cache scan',
-      'per active VF both sides do a short sequential read (our dense byte list, the Map\'s walk of its entry table); with few VFs per host the Map\'s per-host costs (finding the host\'s Map, creating an iterator) dominate and the ratio is large, with 64 active VFs per host they are amortised and the ratio tends to the per-VF costs: in our loop one byte load and one add per VF, about the cost of one V8 loop iteration over a typed array (1-2 ns), against one step of the Map\'s iterator and a property load from its record; at 10^5 entries the whole list is 100 KB and in cache, so this row is bound by instructions, not by memory, and no layout of the list changes the per-VF loop the caller runs',
+      'per host both sides do a short sequential read of the active VFs (our dense byte list, read four VF numbers per 32-bit load; the Map\'s walk of its entry table). The list of a host is in cache at 10^5 (100 KB in all), so the row is bound by instructions and branches: the per-host count varies at random, so the loop\'s exit is mispredicted about once per host, a cost of the order of the 10x budget itself with 8 active VFs per host; with 64 the ratio tends to the per-VF costs (a load yields 4 VFs against one iterator step and a property load per VF in the Map)',
     ],
-    ['VM path-cache check', 'as for the LID-vGUID lookup: one random slot read per check against the Map\'s chain of dependent misses (per-VM Map, bucket, entry, bigint key, record)'],
+    ['VM path-cache check', 'as for the LID-vGUID lookup: one random slot read per check (in the VM\'s region) against the Map\'s chain of dependent misses (per-VM Map, bucket, entry, bigint key, record)'],
   ];
   const missed = rows.filter((r) => r.scale >= 1e5 && r.speedup !== null && r.speedup < SPEEDUP_TARGET);
   const limitNotes: string[] = [];
@@ -797,7 +871,10 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
         return `${r.bench} at ${r.entries}: ours ${round(ours, 1)} ns/op, Map ${round(1e9 / r.mapOpsPerSec!, 1)} ns/op, speedup ${round(r.speedup!, 2)}; a dependent miss in a ${round(bytes / 2 ** 20, 1)} MiB buffer costs ${round(miss, 1)} ns here, so ours is ${round(ours / miss, 2)} such misses per op and 10x the Map would need ${round(1e9 / r.mapOpsPerSec! / 10 / miss, 2)}`;
       })
       .join('; ');
-    limitNotes.push(`Target missed — ${family}: ${why}. Measured: ${figures}.`);
+    // The same family at 10^3, all in cache: what an operation costs without any miss.
+    const inCache = rows.find((r) => r.bench === rowsMissed[0]!.bench && r.scale < 1e5);
+    const cacheFigure = inCache ? ` In cache (${inCache.entries} entries) ours costs ${round(1e9 / inCache.oursOpsPerSec, 1)} ns/op.` : '';
+    limitNotes.push(`Target missed — ${family}: ${why}. Measured: ${figures}.${cacheFigure}`);
   }
 
   const skipped = rows.filter((r) => r.mapOpsPerSec === null).map((r) => `${r.bench} at ${r.entries}`);
@@ -805,14 +882,36 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
     `One timed task call = ${BATCH} operations (${SCAN_BATCH} host scans for the GUID-cache scan) over a pre-generated key stream of 2^16 (small sizes) or 2^20 operations; ops/s are per single operation (batch / mean call latency). Each pair runs in ${ROUNDS} interleaved tinybench rounds (order alternating, the first warmed up for ${Math.max(50, timeMs / 4)} ms); ops/s columns are each side's median round (rme is that round's); speedup is the median over rounds of ours/Map in the same round.`,
     'The Map side gets the same keys converted to bigint before timing; both sides run the whole stream once before timing and must produce the same checksum.',
     'Each task folds its checksum into a closure variable as (sink + sum) | 0, which stays a small integer: an unbounded float sum (the earlier `sink += sum`) made V8 deoptimise and recompile the tasks about 1500 times per run, inside the timed loops (seen with --trace-deopt; figures before this change understate both sides, ours most).',
-    'Rows under 10x name the cost of one dependent cache/DRAM miss at the table\'s footprint, measured in the same run by a seeded pointer chase (TLB misses included), to show which ops are memory-latency bound.',
+    'Rows under 10x name the cost of one dependent cache/DRAM miss at the table\'s footprint, measured in the same run by a seeded pointer chase in a SharedArrayBuffer (TLB misses included; the buffer is on the same kind of pages as the tables), to show which ops are memory-latency bound.',
     'Map bytes per entry: V8 heap growth (after forced GC) while building the Map, its bigint keys and value objects, over entries (small Maps built repeatedly to at least 2e5 entries). Ours: the SharedArrayBuffer bytes over entries (the trap table: 32-byte slots plus its park-order ring of 2^k >= 1.5 x capacity 16-byte entries and their liveness bits; the GUID cache is counted per active VF, half the slots active).',
     'Trap op = Algorithm 1 on a Set then a Delete: find a random parked vGUID, read its old LID and host, remove it, then park a random unparked vGUID (pool n + n/8 + 1024; the stream\'s second half undoes the first so it replays forever and the table stays at n). The Map side allocates a new record object per park, as such code would, and its insertion order is the park order. The trap table runs at its default load factor 0.5 with its park-order ring maintained (as the SM uses it).',
-    'GUID-cache scan op = enumerate the active VF slots of one random host and "forward" to each (sum of slot numbers); the Map baseline is the strongest natural one: per host a Map of only the active VFs, iterated.',
+    'GUID-cache scan op = enumerate the active VF slots of one random host and "forward" to each (sum of slot numbers); ours reads the host\'s dense list four VF numbers per 32-bit load (activeList32; each number is taken out and added on its own) and the last count % 4 bytewise; the Map baseline is the strongest natural one: per host a Map of only the active VFs, iterated.',
     `Entry counts: ${sizes.join(', ')}${quick ? ' (quick: 10^7 skipped)' : ''}; tinybench ${timeMs} ms per task, split over the rounds.`,
   ];
   notes.push(...limitNotes);
   if (skipped.length > 0) notes.push(`Map baseline not measured (would not fit the ${round(v8.getHeapStatistics().heap_size_limit / 2 ** 30, 2)} GiB V8 heap): ${skipped.join('; ')}.`);
+
+  // Which pages each side ran on: the tunable this process started with, the kernel's THP
+  // mode, and per table the share measured while it was built (the column below).
+  const tunable = hugeTlbTunable(process.env['GLIBC_TUNABLES']);
+  const expected = hugePagesExpected();
+  const bigRows = rows.filter((r) => r.oursHuge >= 0 && r.oursBytesPerEntry * r.entries >= 64 * 2 ** 20);
+  const bigHuge = bigRows.length === 0 ? -1 : Math.min(...bigRows.map((r) => r.oursHuge));
+  notes.push(
+    `Pages: transparent huge pages "${thpMode()}", GLIBC_TUNABLES glibc.malloc.hugetlb=${tunable} at start (${expected ? 'large malloc\'d buffers can be on 2 MiB pages' : '4 KiB pages only'}). ` +
+      'Run as a script, the bench re-executes itself with glibc.malloc.hugetlb=1 unless given --no-huge-pages (then its result goes to micro/' +
+      `${NO_HUGE_PAGES_FILE}). Our tables are SharedArrayBuffers, which Node allocates with calloc, so with the tunable glibc madvises them MADV_HUGEPAGE; ` +
+      "'ours on 2 MiB pages %' is the share of each table's bytes on huge pages after it was built (per buffer, the AnonHugePages of its own mapping in /proc/self/smaps; for a buffer inside malloc's heap, the growth of the process's AnonHugePages while it was built). " +
+      'Only 2 MiB-aligned runs inside a buffer can be huge, so buffers under about 4 MiB, the 10^3 and most 10^5 tables, get little or none' +
+      (bigHuge >= 0 ? `; the tables over 64 MiB in this run had at least ${round(bigHuge * 100, 0)}% on huge pages` : '') +
+      ". The Map side lives on V8's heap, which V8 maps itself and which stays on 4 KiB pages either way: one contiguous table can use huge pages, a graph of heap objects cannot. " +
+      "Our key streams are typed arrays (malloc'd, so also huge when large), the Map's bigint streams are on V8's heap; both are read sequentially, one TLB miss per page at most.",
+  );
+  if (!options.noHugePages) {
+    const other = join(options.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url)), 'micro', NO_HUGE_PAGES_FILE);
+    const compared = compareNoHugePages(other, rows);
+    if (compared) notes.push(compared);
+  }
 
   const table = rows.map((r) => ({
     bench: r.bench,
@@ -825,26 +924,64 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
     'Map B/entry': r.mapBytesPerEntry === null ? 'n/a' : round(r.mapBytesPerEntry, 1),
     'ours rme %': round(r.oursRme, 2),
     'Map rme %': r.mapRme === null ? 'n/a' : round(r.mapRme, 2),
+    'ours on 2 MiB pages %': r.oursHuge < 0 ? 'n/a' : round(r.oursHuge * 100, 0),
     note: r.note,
   }));
 
+  // A --no-huge-pages run is the comparison for the main run (which quotes it in its notes):
+  // a suite of its own, declaring no targets, so a report lists the issue's targets once.
+  if (options.noHugePages) {
+    notes.unshift(`4 KiB-page comparison run: the issue's targets are judged on the main run (micro/tables.json, huge pages for our tables), which quotes this file; measured here, ${targets.filter((x) => x.met).length} of ${targets.length} target checks would be met.`);
+  }
   const result: BenchResult = {
-    suite: 'tables',
-    title: 'Fabric state tables vs Map<bigint, object>',
-    command: `node dist/bench/tables.bench.js${quick ? ' --quick' : ''}`,
+    suite: options.noHugePages ? 'tables-no-huge-pages' : 'tables',
+    title: options.noHugePages ? 'Fabric state tables vs Map<bigint, object>, all on 4 KiB pages' : 'Fabric state tables vs Map<bigint, object>',
+    command: `node dist/bench/tables.bench.js${quick ? ' --quick' : ''}${options.noHugePages ? ' --no-huge-pages' : ''}`,
     rows: table,
-    targets,
+    targets: options.noHugePages ? [] : targets,
     notes,
     machine: machineFacts(),
     generatedAt: new Date().toISOString(),
   };
   const resultsDir = options.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url));
-  writeBenchResult(join(resultsDir, 'micro', 'tables.json'), result);
+  writeBenchResult(join(resultsDir, 'micro', options.noHugePages ? NO_HUGE_PAGES_FILE : 'tables.json'), result);
   return result;
+}
+
+/**
+ * The note comparing this run with the --no-huge-pages result file, when there is one: per
+ * row from 10^5 on, ours ns/op and the speedup on 4 KiB pages and here. Undefined when the
+ * file is absent or unreadable.
+ */
+function compareNoHugePages(path: string, rows: Row[]): string | undefined {
+  if (!existsSync(path)) return undefined;
+  let other: BenchResult;
+  try {
+    other = JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
+  } catch {
+    return undefined;
+  }
+  const parts: string[] = [];
+  for (const r of rows) {
+    if (r.scale < 1e5) continue;
+    const scale = `10^${Math.round(Math.log10(r.scale))}`;
+    const o = other.rows.find((x) => x['bench'] === r.bench && x['scale'] === scale);
+    if (!o || typeof o['ours ops/s'] !== 'number') continue;
+    const oSpeed = typeof o['speedup'] === 'number' ? round(o['speedup'], 2) : 'n/a';
+    const here = r.speedup === null ? 'n/a' : round(r.speedup, 2);
+    parts.push(`${r.bench} ${scale}: ours ${round(1e9 / o['ours ops/s'], 1)} -> ${round(1e9 / r.oursOpsPerSec, 1)} ns/op, speedup ${oSpeed} -> ${here}`);
+  }
+  if (parts.length === 0) return undefined;
+  return `Both ways: the same bench run with --no-huge-pages (${NO_HUGE_PAGES_FILE}, generated ${other.generatedAt}) against this run (4 KiB pages -> this run's pages; the Map side is on 4 KiB pages in both): ${parts.join('; ')}.`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
+  // Huge pages for the tables' buffers: glibc reads GLIBC_TUNABLES only at exec, so the bench
+  // re-executes itself with glibc.malloc.hugetlb=1 added (or, given --no-huge-pages, removed)
+  // when the environment does not already say so (reexecForHugePages).
+  const noHugePages = args.includes('--no-huge-pages');
+  reexecForHugePages(!noHugePages);
   const dirAt = args.indexOf('--results-dir');
   const onlyAt = args.indexOf('--only');
   const sizesAt = args.indexOf('--sizes');
@@ -853,6 +990,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     resultsDir: dirAt >= 0 ? args[dirAt + 1] : undefined,
     only: onlyAt >= 0 ? args[onlyAt + 1]!.split(',') : undefined,
     sizes: sizesAt >= 0 ? args[sizesAt + 1]!.split(',').map(Number) : undefined,
+    noHugePages,
   });
   console.table(result.rows);
   for (const t of result.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.measured} (target ${t.target})`);

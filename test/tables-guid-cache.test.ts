@@ -113,3 +113,39 @@ test('shared view and bytes per slot', (t) => {
   t.is(c.bytesPerEntry, GuidCache.bytesPerEntry(16) + 32 / 64);
   t.is(c.bytesPerEntry, c.byteLength / 64);
 });
+
+test('activeList32 reads the same dense lists four VF numbers per word; refuses hosts of a non-multiple of 4 slots', (t) => {
+  for (const slots of [16, 128]) {
+    const hosts = 9;
+    const c = new GuidCache(hosts, slots);
+    const next = xorshift32(slots);
+    let guid = 1;
+    for (let op = 0; op < 20_000; op++) {
+      const h = next() % hosts;
+      const s = next() % slots;
+      if (c.isActive(h, s)) c.detach(h, s);
+      else c.attach(h, s, 0xabc, guid++);
+    }
+    const l32 = c.activeList32;
+    t.is(l32, c.activeList32, 'one view, made once');
+    for (let h = 0; h < hosts; h++) {
+      const base = c.activeBase(h);
+      const n = c.activeCount(h);
+      const viaWords: number[] = [];
+      let q = base >>> 2;
+      const full = q + (n >>> 2);
+      for (; q < full; q++) {
+        const v = l32[q]!;
+        viaWords.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24);
+      }
+      for (let i = full << 2; i < base + n; i++) viaWords.push(c.activeList[i]!);
+      const listed: number[] = [];
+      for (let i = 0; i < n; i++) listed.push(c.activeSlotAt(h, i));
+      t.deepEqual(viaWords, listed, `host ${h} of ${slots} slots`);
+    }
+    const v = GuidCache.fromShared(c.toShared());
+    t.deepEqual(Array.from(v.activeList32), Array.from(l32), 'a shared attachment reads the same words');
+  }
+  const odd = new GuidCache(2, 6);
+  t.throws(() => odd.activeList32, { instanceOf: RangeError, message: 'GuidCache: activeList32 needs slotsPerHost a multiple of 4, got 6' });
+});

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { GuidHashTable, TableFullError } from '../core/tables/index.js';
+import { GuidHashTable, TableFullError, guidHash, homeOf } from '../core/tables/index.js';
+import { homeAt, homeScale } from '../core/tables/guid-slots.js';
 import { distinctGuids, xorshift32 } from './tables-rng.js';
 
 test('set, get, has, delete and overwrite', (t) => {
@@ -149,4 +150,31 @@ test('1e6 seeded mixed operations match a reference Map; probe lengths stay boun
   t.true(worstMean < 2.5, `mean displacement ${worstMean}`);
   t.true(worstMean < f.mean * 1.5 + 0.25);
   t.true(worstMax < 200, `max displacement ${worstMax}`);
+});
+
+test('homeAt with homeScale(n) is homeOf, always in [0, n), and floor(hash * n / 2^32) while the product is exact', (t) => {
+  const next = xorshift32(77);
+  const sizes = [1, 2, 3, 7, 1000, 133_334, 13_333_334, 2 ** 31 - 1, 2 ** 30 + 12345];
+  for (const n of sizes) {
+    const scale = homeScale(n);
+    const hashes = [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+    for (let i = 0; i < 20_000; i++) hashes.push(next());
+    let bad = 0;
+    for (const h of hashes) {
+      const a = homeOf(h, n);
+      const b = homeAt(h, scale);
+      // The exact integer answer, from BigInt (cold path, test only); a double holds the
+      // product exactly while it is under 2^53, i.e. for n < 2^21.
+      const exact = Number((BigInt(h) * BigInt(n)) >> 32n);
+      if (a !== b || a < 0 || a >= n || (n < 2 ** 21 && a !== exact)) bad++;
+    }
+    t.is(bad, 0, `slots ${n}`);
+  }
+  // A table's lookups agree with the slot the core reports as home.
+  const g = new GuidHashTable(1000);
+  for (let i = 1; i <= 1000; i++) g.set(0x0002c900, Math.imul(i, 0x9e3779b1) >>> 0, i);
+  let found = 0;
+  for (let i = 1; i <= 1000; i++) if (g.get(0x0002c900, Math.imul(i, 0x9e3779b1) >>> 0) === i) found++;
+  t.is(found, 1000);
+  t.is(homeAt(guidHash(1, 2), homeScale(1334)), homeOf(guidHash(1, 2), 1334));
 });

@@ -26,6 +26,22 @@ test('insert, lookup, path fields, update and remove', (t) => {
   t.is(p.sl(0, 0x00066a00, 0x22), -1);
 });
 
+test('refusals roll back with the row: a replayed refusal is not counted twice', (t) => {
+  const p = new PathCache(2, 3);
+  for (let i = 1; i <= 3; i++) t.true(p.insert(1, 0, i, i, 0, 4, 3));
+  t.false(p.insert(1, 0, 9, 9, 0, 4, 3));
+  const row = new Uint32Array(p.rowWords);
+  p.copyRowOut(1, row, 0); // a shard's undo journal, at the start of a window
+  t.false(p.insert(1, 0, 10, 10, 0, 4, 3)); // the window's work, then the shard dies
+  t.is(p.rejectedTotal, 2);
+  p.copyRowIn(1, row, 0); // rolled back to the window's start ...
+  t.is(p.rejectedTotal, 1);
+  t.false(p.insert(1, 0, 10, 10, 0, 4, 3)); // ... and the window replayed
+  t.is(p.rejected(1), 2);
+  t.is(p.rejectedTotal, 2);
+  t.is(PathCache.fromShared(p.toShared()).rejectedTotal, 2, 'a shared view sums the same rows');
+});
+
 test('a full region refuses new peers and counts it; other VMs are unaffected', (t) => {
   const p = new PathCache(3, 5);
   for (let i = 1; i <= 5; i++) t.true(p.insert(1, 0, i, i, 0, 4, 3));

@@ -18,6 +18,8 @@
 import { checkGuid, checkRange, guidHex } from './table-error.js';
 
 const TABLE = 'GuidCache';
+/** Typed arrays use the platform's byte order; activeList32's byte-per-VF reading assumes little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const HEADER_WORDS = 8;
 export const MAX_SLOTS_PER_HOST = 128;
 
@@ -43,6 +45,7 @@ export class GuidCache {
   private active!: Uint32Array;
   private list!: Uint8Array;
   private pos!: Uint8Array;
+  private list32: Uint32Array | null = null;
   /** Hosts in the table. */
   hosts!: number;
   /** VF slots per host, 1..128. */
@@ -86,6 +89,7 @@ export class GuidCache {
     this.active = new Uint32Array(buffer, l.activeOffset * 4, this.hosts);
     this.list = new Uint8Array(buffer, l.listByte, this.hosts * this.slotsPerHost);
     this.pos = new Uint8Array(buffer, l.posByte, this.hosts * this.slotsPerHost);
+    this.list32 = null;
   }
 
   /** Bytes per VF slot for a host of `slotsPerHost` slots: 8 for the GUID, 2 for list and position, plus bitmap and count shares. */
@@ -187,6 +191,24 @@ export class GuidCache {
    */
   get activeList(): Uint8Array {
     return this.list;
+  }
+
+  /**
+   * activeList read four entries at a time: word q holds activeList[4q .. 4q+3], the first in
+   * its low byte (little-endian, as typed arrays are on every platform Node runs this on; the
+   * getter refuses a big-endian one). Host h's list starts at word activeBase(h) / 4, so hosts
+   * must have a multiple of 4 slots. For Algorithm 2 loops over hosts with many VFs: one load
+   * yields four VF numbers,
+   * `for (q = base / 4; q < base / 4 + (n >>> 2); q++) { v = l32[q]; forward(v & 255); forward((v >>> 8) & 255); ... }`
+   * then the last n & 3 entries from activeList. Read it, never write it.
+   */
+  get activeList32(): Uint32Array {
+    if (this.slotsPerHost % 4 !== 0) {
+      throw new RangeError(`${TABLE}: activeList32 needs slotsPerHost a multiple of 4, got ${this.slotsPerHost}`);
+    }
+    if (!LITTLE_ENDIAN) throw new RangeError(`${TABLE}: activeList32 needs a little-endian platform`);
+    if (this.list32 === null) this.list32 = new Uint32Array(this.list.buffer, this.list.byteOffset, this.list.length >>> 2);
+    return this.list32;
   }
 
   /** Where host's active-slot list starts in activeList. */

@@ -10,13 +10,15 @@
 // the 24-byte budget; the slot count is capacity/0.75 exactly (no power-of-two rounding).
 // After a growth (capacity doubles) the load halves until it refills: bytesPerEntry reports
 // the real figure either way.
-import { GuidSlots, DEFAULT_MAX_LOAD, guidHash, homeOf, type GuidSlotsOptions, type GuidSlotsShared } from './guid-slots.js';
+import { GuidSlots, DEFAULT_MAX_LOAD, guidHash, homeAt, type GuidSlotsOptions, type GuidSlotsShared } from './guid-slots.js';
 import { checkRange, checkU32 } from './table-error.js';
 
 const TABLE = 'LidVguidTable';
 const STRIDE = 4;
-/** Lookups in flight per group in lidMany(). */
-const GROUP = 8;
+/** Lookups per group in lidMany(): one group's misses are in flight while the previous group is probed. */
+const GROUP = 16;
+/** u32 words in a 64-byte cache line. */
+const LINE_WORDS = 16;
 /** Receives the touched words in lidMany() so the JIT cannot drop the touching loads. */
 let touchSink = 0;
 export const MAX_PORT_INDEX = 0x1fff;
@@ -35,7 +37,8 @@ export type LidVguidTableShared = GuidSlotsShared;
 
 export class LidVguidTable {
   private core: GuidSlots;
-  private homes = new Int32Array(GROUP);
+  /** Home slots of the group being probed and of the next one (lidMany's double buffer). */
+  private homes = new Int32Array(2 * GROUP);
 
   constructor(capacity: number, options: GuidSlotsOptions = {}) {
     this.core = GuidSlots.create(TABLE, capacity, STRIDE, options);
@@ -44,7 +47,7 @@ export class LidVguidTable {
   static fromShared(s: LidVguidTableShared): LidVguidTable {
     const t = Object.create(LidVguidTable.prototype) as LidVguidTable;
     t.core = new GuidSlots(TABLE, s.buffer);
-    t.homes = new Int32Array(GROUP);
+    t.homes = new Int32Array(2 * GROUP);
     return t;
   }
 
@@ -93,18 +96,41 @@ export class LidVguidTable {
     w[b + 3] = host;
   }
 
-  /** LID of the vGUID, or -1 when absent. */
+  /**
+   * LID of the vGUID, or -1 when absent. The probe of GuidSlots.find written out with the
+   * stride a constant: the slot address is a shift, not a multiply by a field read at run
+   * time, one step less on the hash -> address -> load chain every lookup waits for.
+   */
   lid(high: number, low: number): number {
-    const s = this.core.find(high, low);
-    return s < 0 ? -1 : this.core.w[s * STRIDE + 2]! & 0xffff;
+    high >>>= 0;
+    low >>>= 0;
+    if ((high | low) === 0) return -1;
+    const core = this.core;
+    const w = core.w;
+    const n = core.slots;
+    let s = homeAt(guidHash(high, low), core.scale);
+    for (;;) {
+      const b = s * STRIDE;
+      const kl = w[b + 1]!;
+      const kh = w[b]!;
+      if (kl === low && kh === high) return w[b + 2]! & 0xffff;
+      if ((kh | kl) === 0) return -1;
+      if (++s === n) s = 0;
+    }
   }
 
   /**
    * Batched lid(): out[i] = lid(highs[from + i], lows[from + i]) for i < count (-1 when
    * absent). For a big table each lookup is a cache (and TLB) miss, and a single lookup's
-   * data-dependent branch stops the CPU from running ahead to the next one. Here each group
-   * of 8 first computes its home slots and touches them with branch-free loads, so the 8
-   * misses overlap, then probes — for an SA answering many PathRecord queries at once.
+   * data-dependent branches stop the CPU from running ahead to the next one's load: a
+   * mispredicted probe exit discards the work issued after it. Here lookups go in groups of
+   * GROUP, software-pipelined: while group g is probed, group g + 1's home slots have already
+   * been computed (a pass of arithmetic only) and touched (a tight pass of independent loads,
+   * so many misses are in flight at once, older than any mispredicted branch of group g's
+   * probes and never discarded). Each touch reads the home slot's cache line and the line 64
+   * bytes on: a probe run at load 0.75 crosses into the next line for about a fifth of the
+   * lookups, which would otherwise pay a second, serial miss. For an SA answering many
+   * PathRecord queries at once.
    */
   lidMany(highs: Uint32Array, lows: Uint32Array, from: number, count: number, out: Int32Array): void {
     if (from < 0 || count < 0 || from + count > highs.length || from + count > lows.length || count > out.length) {
@@ -112,21 +138,31 @@ export class LidVguidTable {
     }
     const w = this.core.w;
     const n = this.core.slots;
+    const scale = this.core.scale;
+    const last = w.length - 1;
     const homes = this.homes;
     let touch = 0;
-    for (let g = 0; g < count; g += GROUP) {
-      const m = Math.min(GROUP, count - g);
-      for (let k = 0; k < m; k++) {
-        const s = homeOf(guidHash(highs[from + g + k]!, lows[from + g + k]!), n);
-        homes[k] = s;
-        touch ^= w[s * STRIDE + 1]!;
+    // Group 0's homes, touched; each later group's are touched while the one before is probed.
+    for (let k = 0, m = Math.min(GROUP, count); k < m; k++) homes[k] = homeAt(guidHash(highs[from + k]!, lows[from + k]!), scale);
+    for (let k = 0, m = Math.min(GROUP, count); k < m; k++) {
+      const b = homes[k]! * STRIDE;
+      touch ^= w[b + 1]! ^ w[Math.min(b + 1 + LINE_WORDS, last)]!;
+    }
+    for (let g = 0, cur = 0; g < count; g += GROUP, cur ^= GROUP) {
+      const ahead = cur ^ GROUP;
+      const a = from + g + GROUP;
+      const am = Math.min(GROUP, count - g - GROUP);
+      for (let k = 0; k < am; k++) homes[ahead + k] = homeAt(guidHash(highs[a + k]!, lows[a + k]!), scale);
+      for (let k = 0; k < am; k++) {
+        const b = homes[ahead + k]! * STRIDE;
+        touch ^= w[b + 1]! ^ w[Math.min(b + 1 + LINE_WORDS, last)]!;
       }
-      for (let k = 0; k < m; k++) {
+      for (let k = 0, m = Math.min(GROUP, count - g); k < m; k++) {
         const high = highs[from + g + k]!;
         const low = lows[from + g + k]!;
         let lid = -1;
         if ((high | low) !== 0) {
-          let s = homes[k]!;
+          let s = homes[cur + k]!;
           for (;;) {
             const b = s * STRIDE;
             const kh = w[b]!;

@@ -7,7 +7,7 @@
 // Slot, 3 u32 words = 12 bytes: [peer vGUID high, low, DLID (0-15) | SL (16-19) |
 // MTU (20-23) | rate (24-29)] — the IBA enum encodings of MTU and rate fit 4 and 6 bits.
 // Each region has ceil(entriesPerVm / 0.75) slots, so a full region is at load 0.75.
-import { DEFAULT_MAX_LOAD, guidHash, homeOf } from './guid-slots.js';
+import { DEFAULT_MAX_LOAD, guidHash, homeAt, homeScale } from './guid-slots.js';
 import { checkGuid, checkRange } from './table-error.js';
 
 const TABLE = 'PathCache';
@@ -16,7 +16,6 @@ const HEADER_WORDS = 8;
 const H_VMS = 0;
 const H_ENTRIES = 1;
 const H_REGION = 2;
-const H_REJECTED = 3;
 
 export interface PathCacheShared {
   readonly buffer: SharedArrayBuffer;
@@ -34,6 +33,8 @@ export class PathCache {
   entriesPerVm!: number;
   /** Slots per region (entriesPerVm / 0.75, rounded up, at least entriesPerVm + 1). */
   regionSlots!: number;
+  /** homeScale(regionSlots): a peer's home in its VM's region is homeAt(hash, scale). */
+  private scale!: number;
 
   constructor(vms: number, entriesPerVm: number) {
     if (!Number.isInteger(vms) || vms < 1) throw new RangeError(`${TABLE}: vms must be a positive integer, got ${vms}`);
@@ -67,6 +68,7 @@ export class PathCache {
     this.vms = this.header[H_VMS]!;
     this.entriesPerVm = this.header[H_ENTRIES]!;
     this.regionSlots = this.header[H_REGION]!;
+    this.scale = homeScale(this.regionSlots);
     this.sizes = new Uint32Array(buffer, HEADER_WORDS * 4, this.vms);
     this.rejects = new Uint32Array(buffer, (HEADER_WORDS + this.vms) * 4, this.vms);
     this.w = new Uint32Array(buffer, (HEADER_WORDS + this.vms * 2) * 4, this.vms * this.regionSlots * STRIDE);
@@ -98,9 +100,15 @@ export class PathCache {
     return this.rejects[vm]!;
   }
 
-  /** Inserts refused over all VMs. */
+  /**
+   * Inserts refused over all VMs: the sum of the per-VM counts, not a word of its own, because
+   * VM shards write only their own VMs' rows (a shared total would be written by every shard at
+   * once) and a rebuilt shard's rows are rolled back row by row (copyRowIn) before it replays.
+   */
   get rejectedTotal(): number {
-    return this.header[H_REJECTED]!;
+    let total = 0;
+    for (let v = 0; v < this.vms; v++) total += this.rejects[v]!;
+    return total;
   }
 
   private checkVm(vm: number): void {
@@ -117,7 +125,7 @@ export class PathCache {
     const r = this.regionSlots;
     const base = vm * r;
     const w = this.w;
-    let i = homeOf(guidHash(high, low), r);
+    let i = homeAt(guidHash(high, low), this.scale);
     for (;;) {
       const b = (base + i) * STRIDE;
       const kh = w[b]!;
@@ -128,10 +136,27 @@ export class PathCache {
     }
   }
 
-  /** Algorithm 3's check: the cached DLID of the peer, or -1 on a miss. */
+  /**
+   * Algorithm 3's check: the cached DLID of the peer, or -1 on a miss. find() written out so
+   * the hit returns the DLID from the slot it just compared, with no second address
+   * computation after the probe.
+   */
   lookup(vm: number, high: number, low: number): number {
-    const s = this.find(vm, high, low);
-    return s < 0 ? -1 : this.w[s * STRIDE + 2]! & 0xffff;
+    high >>>= 0;
+    low >>>= 0;
+    if ((high | low) === 0) return -1;
+    const r = this.regionSlots;
+    const w = this.w;
+    const base = vm * r;
+    let i = homeAt(guidHash(high, low), this.scale);
+    for (;;) {
+      const b = (base + i) * STRIDE;
+      const kl = w[b + 1]!;
+      const kh = w[b]!;
+      if (kl === low && kh === high) return w[b + 2]! & 0xffff;
+      if ((kh | kl) === 0) return -1;
+      if (++i === r) i = 0;
+    }
   }
 
   sl(vm: number, high: number, low: number): number {
@@ -164,7 +189,7 @@ export class PathCache {
     const r = this.regionSlots;
     const base = vm * r;
     const w = this.w;
-    let i = homeOf(guidHash(high, low), r);
+    let i = homeAt(guidHash(high, low), this.scale);
     for (;;) {
       const b = (base + i) * STRIDE;
       const kh = w[b]!;
@@ -178,7 +203,6 @@ export class PathCache {
     }
     if (this.sizes[vm]! >= this.entriesPerVm) {
       this.rejects[vm] = this.rejects[vm]! + 1;
-      this.header[H_REJECTED] = this.header[H_REJECTED]! + 1;
       return false;
     }
     const b = (base + i) * STRIDE;
@@ -214,7 +238,7 @@ export class PathCache {
       const kh = w[bj]!;
       const kl = w[bj + 1]!;
       if ((kh | kl) === 0) break;
-      const k = homeOf(guidHash(kh, kl), r);
+      const k = homeAt(guidHash(kh, kl), this.scale);
       const stays = i <= j ? k > i && k <= j : k > i || k <= j;
       if (!stays) {
         w.copyWithin((base + i) * STRIDE, bj, bj + STRIDE);

@@ -33,7 +33,7 @@
 //
 // Sequences are absolute ring positions as wrapping u32 counters (head and tail in the slots
 // buffer's header); an entry's index in the ring is sequence & (ring entries - 1).
-import { GuidSlots, H_SIZE, H_USER, guidHash, homeOf, type GuidSlotsOptions } from './guid-slots.js';
+import { GuidSlots, H_SIZE, H_USER, guidHash, homeAt, type GuidSlotsOptions } from './guid-slots.js';
 import { TableFullError, checkGuid, checkRange, checkU32, guidHex } from './table-error.js';
 
 const TABLE = 'TrapTable';
@@ -91,6 +91,8 @@ export class TrapTable {
   /** Slot count and record limit of the current buffer (copied out of the core: the hot paths read them per call). */
   private slots!: number;
   private limit!: number;
+  /** homeScale(slots), for homeAt. */
+  private scale!: number;
   /** Squeeze scratch: live entries before each liveness word (writer only, allocated on first use). */
   private rank: Int32Array | null = null;
 
@@ -102,6 +104,7 @@ export class TrapTable {
 
   static fromShared(s: TrapTableShared): TrapTable {
     const t = Object.create(TrapTable.prototype) as TrapTable;
+    t.rank = null;
     t.bind(new GuidSlots(TABLE, s.buffer), s.ring);
     return t;
   }
@@ -123,6 +126,7 @@ export class TrapTable {
     this.metaF64 = new Float64Array(this.core.buffer, 0, 8);
     this.slots = this.core.slots;
     this.limit = this.core.limit;
+    this.scale = this.core.scale;
   }
 
   private attachRing(ring: SharedArrayBuffer): void {
@@ -205,7 +209,7 @@ export class TrapTable {
     }
     const w = this.w;
     const n = this.slots;
-    const home = homeOf(guidHash(high, low), n);
+    const home = homeAt(guidHash(high, low), this.scale);
     let s = home;
     let b = 0;
     for (;;) {
@@ -438,7 +442,7 @@ export class TrapTable {
     if ((high | low) === 0) return -1;
     const w = this.w;
     const n = this.slots;
-    let s = homeOf(guidHash(high, low), n);
+    let s = homeAt(guidHash(high, low), this.scale);
     for (;;) {
       const b = s * STRIDE;
       const kh = w[b]!;
