@@ -14,7 +14,8 @@ import { runSchemeTask, type SchemeOutcome, type SchemeTask } from '../core/engi
 import { runShardedTask, vmOwners } from '../core/engine/shard/sharded-run.js';
 import { RecordRing } from '../core/engine/shard/record-ring.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
-import { COUNTER_NAMES, Counter } from '../core/metrics/counters.js';
+import { Counter } from '../core/metrics/counters.js';
+import { sameOutcome } from './support/same-outcome.js';
 
 const SCENARIOS: Array<[string, () => Scenario]> = [
   ['uniform storm', () => generateScenario({ seed: 4, hosts: 32, slotsPerHost: 24, vmsPerHost: 20, peersPerVm: 6, migrations: 8 })],
@@ -24,23 +25,6 @@ const SCENARIOS: Array<[string, () => Scenario]> = [
   // during the run (shard -> main Sends at a Sync, the answer back as a Deliver record).
   ['storm with RC detection', () => generateScenario({ seed: 11, hosts: 12, slotsPerHost: 8, vmsPerHost: 4, peersPerVm: 3, migrations: 6 })],
 ];
-
-function hgrmOf(o: SchemeOutcome): string {
-  const h = LatencyHistogram.decode(o.histogram);
-  const s = h.toHgrm();
-  h.destroy();
-  return s;
-}
-
-function sameAsOneThread(t: import('ava').ExecutionContext, got: SchemeOutcome, ref: SchemeOutcome, what: string): void {
-  for (let i = 0; i < COUNTER_NAMES.length; i++) {
-    if (got.counters[i] !== ref.counters[i]) t.fail(`${what}: counter ${COUNTER_NAMES[i]} ${got.counters[i]} != ${ref.counters[i]}`);
-  }
-  t.deepEqual(Array.from(got.setupCounters), Array.from(ref.setupCounters), `${what}: setup counters`);
-  t.is(got.events, ref.events, `${what}: events`);
-  t.is(got.virtualTimeNs, ref.virtualTimeNs, `${what}: virtual time`);
-  t.is(hgrmOf(got), hgrmOf(ref), `${what}: .hgrm`);
-}
 
 // One warm pool for the sharded runs of this file; they run one after another (test.serial):
 // a sharded run needs all its shard threads at once.
@@ -88,7 +72,7 @@ for (const [index, [name, make]] of SCENARIOS.entries()) {
         const o = outs[i]!;
         t.is(o.shardFallback ?? '', '', `${tasks[i]!.scheme}: not redone on one thread`);
         t.is(o.shards, workers, `${tasks[i]!.scheme}: ${workers} shards`);
-        sameAsOneThread(t, o, refs[i]!, `${tasks[i]!.scheme}, ${workers} workers`);
+        sameOutcome(t, o, refs[i]!, `${tasks[i]!.scheme}, ${workers} workers`);
       }
     }
   });
@@ -100,7 +84,7 @@ test.serial('a ring smaller than one batch wraps and makes the main thread wait:
   const ref = runSchemeTask(task);
   const o = await runShardedTask(task, 2, pool, { ringWords: 300 });
   t.is(o.shards, 2);
-  sameAsOneThread(t, o, ref, 'ring of 300 words');
+  sameOutcome(t, o, ref, 'ring of 300 words');
 });
 
 test('the RC-detection storm really has VMs querying the SA mid-run', (t) => {
@@ -118,7 +102,7 @@ test.serial('per-pf-interest: a run whose VMs drop cache entries (UnPath) is red
   const [o] = await sharded([task], 2);
   t.is(o!.shards, 0);
   t.regex(o!.shardFallback ?? '', /UnPath/);
-  sameAsOneThread(t, o!, ref, 'fallback');
+  sameOutcome(t, o!, ref, 'fallback');
 });
 
 test.serial('static-no-signal and dynamic (every peer queries the SA mid-run), lossless and at 2% loss, on 2 and 3 shards', async (t) => {
@@ -136,7 +120,7 @@ test.serial('static-no-signal and dynamic (every peer queries the SA mid-run), l
     const outs = await sharded(tasks, workers);
     for (let i = 0; i < tasks.length; i++) {
       t.is(outs[i]!.shards, workers, `${tasks[i]!.scheme}: sharded`);
-      sameAsOneThread(t, outs[i]!, refs[i]!, `${tasks[i]!.scheme}${tasks[i]!.cost ? ' (loss)' : ''}, ${workers} workers`);
+      sameOutcome(t, outs[i]!, refs[i]!, `${tasks[i]!.scheme}${tasks[i]!.cost ? ' (loss)' : ''}, ${workers} workers`);
     }
   }
 });
@@ -147,7 +131,7 @@ test.serial('per-vguid is not sharded: runTasks runs it whole, the sharded run r
   const task: SchemeTask = { scenario: s, scheme: 'per-vguid' };
   const [o] = await runTasks([task], 2);
   t.is(o!.shards ?? 0, 0);
-  sameAsOneThread(t, o!, runSchemeTask(task), 'per-vguid whole on a worker');
+  sameOutcome(t, o!, runSchemeTask(task), 'per-vguid whole on a worker');
   t.throws(() => vmOwners(s, 0), { message: /shards: 0/ });
 });
 

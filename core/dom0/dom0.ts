@@ -49,7 +49,7 @@ import type { MadSlab } from '../fabric/mad-slab.js';
 import { SinkRole, type MadSink, type Transport } from '../fabric/transport.js';
 import { LIFE_CYCLE_VENDOR_ID, LifeCycleDevice } from '../sm/life-cycle.js';
 import { responseMethod } from '../sm/subnet-manager.js';
-import { SUMMARY_BITS, SUMMARY_WORDS, type VfEndpoint } from './vf-endpoint.js';
+import { SUMMARY_BITS, sliceSummaries, type VfEndpoint } from './vf-endpoint.js';
 import { PendingTraps } from './pending-traps.js';
 import { checkTunnelled, TunnelVerdict } from './tunnel-policy.js';
 
@@ -820,12 +820,12 @@ export class Dom0 implements MadSink {
       }
       return;
     }
-    const targets = this.slotScratch;
-    if (list !== targets) for (let i = 0; i < n; i++) targets[i] = list[from + i]!;
     if (vf.forwardNotice !== undefined) {
-      vf.forwardNotice(host, this.forwardMode === ForwardMode.AllActive, targets, n, trap, vgHigh, vgLow, newLid, this.scheduler.nowNs, startNs, step);
+      vf.forwardNotice(host, this.forwardMode === ForwardMode.AllActive, list, from, n, trap, vgHigh, vgLow, newLid, this.scheduler.nowNs, startNs, step);
       return;
     }
+    const targets = this.slotScratch;
+    if (list !== targets) for (let i = 0; i < n; i++) targets[i] = list[from + i]!;
     const slot = this.slab.allocCopy(mad);
     if (n > 1) this.slab.retain(slot, n - 1);
     for (let i = 0; i < n; i++) {
@@ -853,25 +853,7 @@ export class Dom0 implements MadSink {
   private buildSlices(host: number, n: number): void {
     const words = this.sliceWords;
     if (this.fanSlices.length === 0) this.fanSlices = new Uint32Array(this.hosts * SUMMARY_BITS * words);
-    const sl = this.fanSlices;
-    const base = host * SUMMARY_BITS * words;
-    sl.fill(0, base, base + SUMMARY_BITS * words);
-    const sum = this.vms.cacheSummary!;
-    const list = this.fanVms;
-    const from = host * this.slotsPerHost;
-    for (let i = 0; i < n; i++) {
-      const s = list[from + i]! * SUMMARY_WORDS;
-      const word = base + (i >>> 5);
-      const bit = 1 << (i & 31);
-      for (let q = 0; q < SUMMARY_WORDS; q++) {
-        let bits = sum[s + q]!;
-        while (bits !== 0) {
-          const j = (q << 5) | (31 - Math.clz32(bits & -bits));
-          bits &= bits - 1;
-          sl[word + j * words]! |= bit;
-        }
-      }
-    }
+    sliceSummaries(this.vms.cacheSummary!, this.fanVms, host * this.slotsPerHost, n, this.fanSlices, host * SUMMARY_BITS * words, words);
   }
 
   private onGuidRecordResp(host: number, v: MadView, nowNs: number): void {

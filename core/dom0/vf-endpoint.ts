@@ -6,6 +6,29 @@
 export const SUMMARY_WORDS = 4;
 export const SUMMARY_BITS = SUMMARY_WORDS * 32;
 
+/**
+ * Bit-slices the cache summaries of the VMs list[from .. from + n) into
+ * slices[base .. base + SUMMARY_BITS * words): bit i of row `bit` (words words) is set when the
+ * list's i-th VM has summary bit `bit` (what VmAgents.checkForwardedSliced reads). Dom0 keeps one
+ * per host for its Algorithm 2 list; a VM shard one per host for the VMs it owns there.
+ */
+export function sliceSummaries(summary: Uint32Array, list: Int32Array, from: number, n: number, slices: Uint32Array, base: number, words: number): void {
+  slices.fill(0, base, base + SUMMARY_BITS * words);
+  for (let i = 0; i < n; i++) {
+    const s = list[from + i]! * SUMMARY_WORDS;
+    const word = base + (i >>> 5);
+    const bit = 1 << (i & 31);
+    for (let q = 0; q < SUMMARY_WORDS; q++) {
+      let bits = summary[s + q]!;
+      while (bits !== 0) {
+        const j = (q << 5) | (31 - Math.clz32(bits & -bits));
+        bits &= bits - 1;
+        slices[word + j * words]! |= bit;
+      }
+    }
+  }
+}
+
 export interface VfEndpoint {
   /** A MAD for the VM's SA agent: GSI demultiplexed by GID (forwarded = false) or a notice Dom0 forwarded (Algorithm 2, forwarded = true). */
   deliver(vm: number, mad: Uint8Array, forwarded: boolean, nowNs: number): void;
@@ -49,9 +72,10 @@ export interface VfEndpoint {
   applyForwarded?(vm: number, mad: Uint8Array, nowNs: number): void;
   /**
    * Takes the whole fan-out of a notice (the sharded engine hands it to the VMs' shards): the
-   * VMs vms[0..n) of `host` (allActive: Algorithm 2's list, every active VF in slot order), the
-   * i-th reached at startNs + (i + 1) x stepNs; `nowNs` is when Dom0 forwards. When present,
-   * Dom0 calls only this.
+   * VMs vms[from..from + n) of `host` (allActive: Algorithm 2's list, every active VF in slot
+   * order), the i-th reached at startNs + (i + 1) x stepNs; `nowNs` is when Dom0 forwards. When
+   * present, Dom0 calls only this. (A range of Dom0's own list, not a copy: with allActive the
+   * sharded engine needs only the host, and a copy of 128 VMs per Report was measurable.)
    */
-  forwardNotice?(host: number, allActive: boolean, vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, nowNs: number, startNs: number, stepNs: number): void;
+  forwardNotice?(host: number, allActive: boolean, vms: Int32Array, from: number, n: number, trap: number, high: number, low: number, newLid: number, nowNs: number, startNs: number, stepNs: number): void;
 }

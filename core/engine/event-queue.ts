@@ -248,6 +248,20 @@ export class EventQueue implements Scheduler {
     return true;
   }
 
+  /**
+   * Calls fn with every pending event (heap, then lanes; in no particular order). For a look at
+   * what is pending (the sharded engine's Sync answers), not for the hot path.
+   */
+  forEachPending(fn: (timeNs: number, kind: number, a: number, b: number, c: number) => void): void {
+    for (let i = 0; i < this.count; i++) fn(this.time[i]!, this.kinds[i]!, this.argA[i]!, this.argB[i]!, this.argC[i]!);
+    for (const l of this.lanes) {
+      for (let k = 0; k < l.size; k++) {
+        const i = (l.head + k) & l.mask;
+        fn(l.time[i]!, l.kinds[i]!, l.argA[i]!, l.argB[i]!, l.argC[i]!);
+      }
+    }
+  }
+
   /** Drops every pending event (the clock stays where it is). */
   clear(): void {
     this.count = 0;

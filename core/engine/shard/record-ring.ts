@@ -40,6 +40,16 @@ export class RecordRing {
   private limit = 0;
   /** Writer: where finished records are copied too (records since the reader's last Sync answer). */
   private replay: ReplayLog | undefined;
+  /** Writer: the write position last published (what the reader may see). */
+  private published = 0;
+  /**
+   * Writer: the reader's position as last loaded. Room is checked against it first and the
+   * shared header (which the reader writes after every record) is loaded only when that says
+   * the ring is short of room: a load of that cache line per record was the writer's costliest
+   * word. A stopped or dead reader is then noticed when the ring is short of room, at a Sync
+   * or at the end (sharded-run.ts waits on the return ring there), as the protocol says.
+   */
+  private readSeen = 0;
 
   constructor(capacityWords: number | RecordRingShared) {
     if (typeof capacityWords === 'number') {
@@ -67,9 +77,11 @@ export class RecordRing {
   begin(words: number): void {
     if (words >= this.capacity) throw new RangeError(`RecordRing record: ${words} words do not fit a ring of ${this.capacity}`);
     this.recordStart = this.pos;
+    if (this.capacity - 1 - ((this.pos - this.readSeen + this.capacity) % this.capacity) >= words) return;
     for (;;) {
       if (Atomics.load(this.header, H_STARTED) >= 2) throw new Error('RecordRing: the reader has stopped (its shard ended or failed) while records were still being written');
       const read = Atomics.load(this.header, H_READ);
+      this.readSeen = read;
       const used = (this.pos - read + this.capacity) % this.capacity;
       if (this.capacity - 1 - used >= words) return;
       this.publishUpTo(this.recordStart);
@@ -102,8 +114,14 @@ export class RecordRing {
     this.publishUpTo(this.recordStart);
   }
 
+  /** Writer: words of finished records not yet published. */
+  get unpublishedWords(): number {
+    return (this.recordStart - this.published + this.capacity) % this.capacity;
+  }
+
   private publishUpTo(p: number): void {
-    if (Atomics.load(this.header, H_WRITE) === p) return;
+    if (this.published === p) return;
+    this.published = p;
     Atomics.store(this.header, H_WRITE, p);
     Atomics.notify(this.header, H_WRITE);
   }

@@ -6,6 +6,13 @@
 // entry that Dom0's interest index follows), the run is redone on one thread and the outcome
 // says why (shardFallback).
 //
+// Throughput. Records are published in batches as they fill (PUBLISH_BATCH_WORDS), so a shard
+// works while this thread writes on; a host's FANOUT_HOST goes only to the shards with a VM
+// there; a Detach lowers the horizon by the RC detection time, and to a dormant detection it may
+// wake (vm-shard.ts), not by the least delay of any VM timer. The outcome reports this thread's
+// CPU time over the phase and each shard's (mainCpuNs, shardCpuNs): per Report they bound what
+// sharding gives (bench/engine-throughput.bench.ts).
+//
 // Crash recovery. When a shard's worker thread dies mid-run, only that shard is rebuilt, from its
 // last Sync answer, while the other shards and this thread's SM, fabric and Dom0s carry on:
 // - every shard journals its shared rows (undo-journal.ts) and sends a checkpoint of its
@@ -44,6 +51,7 @@ import { CheckpointStore, ReplayLog, ReplicatedLog } from './shard-checkpoint.js
 import { UndoJournal } from './undo-journal.js';
 import type { Dom0 } from '../../dom0/dom0.js';
 import { rcDetectionNs } from '../cost-model.js';
+import { threadCpuNs } from '../thread-cpu.js';
 
 /**
  * Schemes whose VMs the sharded engine splits. per-vguid runs whole, one scheme per worker: its
@@ -53,6 +61,14 @@ export const SHARDED_SCHEMES: readonly string[] = ['per-pf', 'per-pf-interest', 
 
 /** Words of each shard's ring (8 MiB): a few thousand fan-outs of 128 VMs between hand-offs. */
 export const SHARD_RING_WORDS = 1 << 20;
+
+/**
+ * Unpublished words after which a ring is published before the next record (one Atomics store
+ * and notify per batch): ~1,800 per-host fan-outs, a few ms of this thread's work. Each publish
+ * may wake a waiting shard, which on a busy machine can cost this thread its core for a
+ * scheduler slice, so batches are large; at a Sync the shard is at most one batch behind.
+ */
+export const PUBLISH_BATCH_WORDS = 16384;
 
 export const SHARD_WORKER_FILE = fileURLToPath(new URL('../../../workers/vm-shard-worker.js', import.meta.url));
 
@@ -79,6 +95,22 @@ export class ShardLink {
   readonly store = new CheckpointStore();
   /** Workers started for this shard (1: never rebuilt). */
   starts = 1;
+  /** Times (ascending) of the shard's dormant RC detections at its last Sync answer (VmShard.answerNext). */
+  dormant = new Float64Array(64);
+  dormantN = 0;
+
+  /** The first dormant time >= t, or Infinity. */
+  dormantFrom(t: number): number {
+    const d = this.dormant;
+    let lo = 0;
+    let hi = this.dormantN;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (d[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.dormantN ? d[lo]! : Infinity;
+  }
 
   constructor(
     public ring: RecordRing,
@@ -127,6 +159,16 @@ export class ShardedVfEndpoint implements VfEndpoint {
   private sendRec = new Float64Array(0);
   private sendCount = 0;
   private readonly sendOrder: number[] = [];
+  /**
+   * Per (host, shard): VMs of the shard whose vGUID was last attached at the host and not
+   * detached since, and per VM the host it is counted at (-1: none). A shard's own view of a
+   * host's active VFs (its occupancy, from the same Attach/Detach records) holds no more of its
+   * VMs than this, so a host's FANOUT_HOST goes only to the shards with a VM counted there: a
+   * shard would find no target of its own at any other (under per-pf, one record per Report
+   * instead of one per shard).
+   */
+  private readonly ownedOn: Int32Array;
+  private readonly countedHost: Int32Array;
 
   constructor(
     private readonly vms: VmAgents,
@@ -136,8 +178,10 @@ export class ShardedVfEndpoint implements VfEndpoint {
     /** Attach/Detach/SetSent as sent (a rebuilt shard's replicated state); undefined: checkpoints off. */
     private readonly replicated: ReplicatedLog | undefined,
     private readonly ownerOf: Uint8Array,
-    /** Least delay from a record to a VM event it causes that may send (RC detection, query retry, address resolution). */
+    /** Least delay from a Deliver to a VM event it causes that may send (query retry, RC detection, address resolution, query timeout). */
     private readonly minCreateDelayNs: number,
+    /** Least delay from a Detach to a VM event it causes: a peer's RC detection, the only timer a broken connection arms. */
+    private readonly detachDelayNs: number,
     /** The main thread's clock. */
     private readonly clock: { readonly nowNs: number },
     private readonly dom0: Dom0,
@@ -145,6 +189,23 @@ export class ShardedVfEndpoint implements VfEndpoint {
     private readonly replayLimitWords = Infinity,
   ) {
     this.counts = new Uint32Array(links.length);
+    const shards = links.length;
+    this.ownedOn = new Int32Array(dom0.hosts * shards);
+    this.countedHost = new Int32Array(vms.vms).fill(-1);
+    for (let v = 0; v < vms.vms; v++) {
+      const host = dom0.vmHost[v]!;
+      if (vms.attached[v] === 1 && host >= 0) this.count(v, host);
+    }
+  }
+
+  /** VM vm is counted at `host` (-1: at none) from now on (see ownedOn). */
+  private count(vm: number, host: number): void {
+    const shards = this.links.length;
+    const owner = this.ownerOf[vm]!;
+    const was = this.countedHost[vm]!;
+    if (was >= 0) this.ownedOn[was * shards + owner]!--;
+    if (host >= 0) this.ownedOn[host * shards + owner]!++;
+    this.countedHost[vm] = host;
   }
 
   /**
@@ -154,6 +215,9 @@ export class ShardedVfEndpoint implements VfEndpoint {
    */
   private open(s: number, words: number): RecordRing {
     const l = this.links[s]!;
+    // Published in batches as they fill, not only at a Sync: the shard then works on one batch
+    // while this thread writes the next, instead of the two taking turns window by window.
+    if (l.ring.unpublishedWords >= PUBLISH_BATCH_WORDS) l.ring.publish();
     try {
       l.ring.begin(words);
     } catch (e) {
@@ -265,6 +329,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
   /** Reads one shard's answer to a Sync: its Sends, its checkpoint, then its Next (returned). */
   private readAnswer(l: ShardLink): number {
     const ret = l.ret;
+    l.dormantN = 0;
     for (;;) {
       ret.waitForData();
       const type = ret.take();
@@ -276,13 +341,21 @@ export class ShardedVfEndpoint implements VfEndpoint {
         return n;
       }
       if (type === ShardRecord.Send) this.keepSend(ret);
-      else if (type === ShardRecord.Checkpoint) {
+      else if (type === ShardRecord.Dormant) {
+        const k = ret.take();
+        if (l.dormantN + k > l.dormant.length) {
+          const d = new Float64Array(Math.max(l.dormant.length * 2, l.dormantN + k));
+          d.set(l.dormant.subarray(0, l.dormantN));
+          l.dormant = d;
+        }
+        for (let i = 0; i < k; i++) l.dormant[l.dormantN++] = ret.take();
+      } else if (type === ShardRecord.Checkpoint) {
         const k = ret.take();
         const st = l.store.stageRoom(k);
         const w = st.w;
         for (let i = st.n, end = st.n + k; i < end; i++) w[i] = ret.take();
         st.n += k;
-      } else throw new RangeError(`sharded run: record type ${type} from a shard is not Send, Checkpoint or Next`);
+      } else throw new RangeError(`sharded run: record type ${type} from a shard is not Send, Dormant, Checkpoint or Next`);
       ret.doneRecord();
     }
   }
@@ -331,6 +404,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
     // Dom0 attaches the vGUID to the VF slot the VM is in (GuidCache.attach) as it calls this.
     const host = this.dom0.vmHost[vm]!;
     const slot = this.dom0.vmSlot[vm]!;
+    this.count(vm, host);
     this.replicated?.add(ShardRecord.Attach, nowNs, vm, guidHigh, guidLow, host, slot);
     for (let s = 0; s < this.links.length; s++) {
       const r = this.open(s, 7);
@@ -348,7 +422,11 @@ export class ShardedVfEndpoint implements VfEndpoint {
   vfDetached(vm: number, nowNs: number): void {
     this.bound();
     this.vms.markDetached(vm);
-    this.lower(nowNs + this.minCreateDelayNs);
+    this.count(vm, -1);
+    // The detections this Detach arms (RC detection time on), and any dormant one it may wake:
+    // a pending detection of a repaired connection that this break makes count again.
+    this.lower(nowNs + this.detachDelayNs);
+    for (const l of this.links) this.lower(l.dormantFrom(nowNs));
     this.replicated?.add(ShardRecord.Detach, nowNs, vm, 0, 0, 0, 0);
     this.toEveryShard(ShardRecord.Detach, nowNs, vm);
   }
@@ -360,12 +438,15 @@ export class ShardedVfEndpoint implements VfEndpoint {
     this.vms.forEachCachedGuid(vm, fn);
   }
 
-  forwardNotice(host: number, allActive: boolean, vms: Int32Array, n: number, trap: number, high: number, low: number, newLid: number, nowNs: number, startNs: number, stepNs: number): void {
+  forwardNotice(host: number, allActive: boolean, vms: Int32Array, from: number, n: number, trap: number, high: number, low: number, newLid: number, nowNs: number, startNs: number, stepNs: number): void {
     this.bound();
     if (allActive) {
       // Algorithm 2's targets are every active VF of the host in slot order: each shard keeps
-      // the hosts' VF occupancy (Attach/Detach records), so the record names only the host.
-      for (let s = 0; s < this.links.length; s++) {
+      // the hosts' VF occupancy (Attach/Detach records), so the record names only the host, and
+      // goes only to the shards with a VM there.
+      const shards = this.links.length;
+      for (let s = 0; s < shards; s++) {
+        if (this.ownedOn[host * shards + s] === 0) continue;
         const r = this.open(s, FANOUT_HEADER_WORDS);
         putFanoutHeader(r, ShardRecord.FanoutHost, nowNs, startNs, stepNs, trap, high, low, newLid);
         r.put(host);
@@ -376,7 +457,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
     const counts = this.counts;
     const owner = this.ownerOf;
     counts.fill(0);
-    for (let i = 0; i < n; i++) counts[owner[vms[i]!]!]!++;
+    for (let i = from, end = from + n; i < end; i++) counts[owner[vms[i]!]!]!++;
     for (let s = 0; s < this.links.length; s++) {
       const m = counts[s]!;
       if (m === 0) continue;
@@ -384,7 +465,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
       putFanoutHeader(r, ShardRecord.Fanout, nowNs, startNs, stepNs, trap, high, low, newLid);
       r.put(m);
       for (let i = 0; i < n; i++) {
-        const vm = vms[i]!;
+        const vm = vms[from + i]!;
         if (owner[vm] !== s) continue;
         r.put(vm);
         r.put(i);
@@ -446,6 +527,13 @@ export interface ShardedOutcome extends SchemeOutcome {
   readonly shardStarts: readonly number[];
   /** Syncs the main thread sent every shard (0: redone on one thread). */
   readonly shardSyncs: number;
+  /**
+   * CPU time of the main thread over the migration phase and of each shard's thread while it read
+   * records (threadCpuNs: NaN where unknown, [] when redone on one thread). With the Reports sent,
+   * they are the main thread's and the shards' CPU per Report, which bound the sharded speed-up.
+   */
+  readonly mainCpuNs: number;
+  readonly shardCpuNs: readonly number[];
 }
 
 export interface ShardedRunOptions {
@@ -675,11 +763,13 @@ async function runShardedOnce(task: SchemeTask, shards: number, pool: Piscina, o
     // to start rejects here instead.
     await Promise.race([Promise.all(links.map((l) => l.ring.waitReaderStarted())), Promise.all(running).then(() => undefined)]);
     const minCreateDelayNs = Math.min(rcDetectionNs(cost), cost.saQueryRetryNs, cost.addressResolutionNs, cost.clientRespTimeoutNs);
-    const endpoint = new ShardedVfEndpoint(vms, links, rebuild, replicated, ownerOf, Math.max(1, minCreateDelayNs), subnet.queue, subnet.dom0, Math.min(ringWords, REPLAY_LIMIT_WORDS));
+    const endpoint = new ShardedVfEndpoint(vms, links, rebuild, replicated, ownerOf, Math.max(1, minCreateDelayNs), Math.max(1, rcDetectionNs(cost)), subnet.queue, subnet.dom0, Math.min(ringWords, REPLAY_LIMIT_WORDS));
     subnet.dom0.attachVfEndpoint(endpoint);
     const p0 = performance.now();
+    const cpu0 = threadCpuNs();
     let mainEvents = 0;
     let failure: { error: unknown } | undefined;
+    let mainCpuNs = NaN;
     try {
       subnet.scheduleMigrations();
       // Conservative synchronisation: run ahead to the horizon (the earliest time a VM may
@@ -691,6 +781,7 @@ async function runShardedOnce(task: SchemeTask, shards: number, pool: Piscina, o
         endpoint.sync(subnet.dom0);
       }
       endpoint.finish(true);
+      mainCpuNs = threadCpuNs() - cpu0;
     } catch (error) {
       // A dead shard that could not be rebuilt fails here (within one 50 ms poll of its exit hook).
       failure = { error };
@@ -740,7 +831,7 @@ async function runShardedOnce(task: SchemeTask, shards: number, pool: Piscina, o
     const feedback = endpoint.feedback !== '' ? endpoint.feedback : (outs.find((o) => o.feedback !== '')?.feedback ?? '');
     if (feedback !== '') {
       const one = runSchemeTask(task);
-      return { ...one, wallTimeMs: performance.now() - t0, shards: 0, shardFallback: feedback, shardRebuilds: rebuilds, shardStarts: links.map((l) => l.starts), shardSyncs: 0 };
+      return { ...one, wallTimeMs: performance.now() - t0, shards: 0, shardFallback: feedback, shardRebuilds: rebuilds, shardStarts: links.map((l) => l.starts), shardSyncs: 0, mainCpuNs: NaN, shardCpuNs: [] };
     }
     subnet.countStale();
     const phase = subnet.counters.minus(setup);
@@ -780,6 +871,8 @@ async function runShardedOnce(task: SchemeTask, shards: number, pool: Piscina, o
       shardRebuilds: rebuilds,
       shardStarts: links.map((l) => l.starts),
       shardSyncs: endpoint.syncs,
+      mainCpuNs,
+      shardCpuNs: outs.map((o) => o.cpuNs),
     };
   }
 }

@@ -10,13 +10,16 @@
 //   word. A VM keeps its owner for the whole run, wherever it migrates.
 // - Main -> shard. Every interaction Dom0 has with the VMs during the migration phase is a
 //   record in the shard's RecordRing, stamped with the main thread's virtual time, written in
-//   that time order and published in batches (at a Sync, when a ring fills, at the end):
+//   that time order and published in batches (every PUBLISH_BATCH_WORDS, so that the shard works
+//   while the main thread goes on; at a Sync; when a ring fills; at the end):
 //     FANOUT  Dom0 forwards a notice (per-pf-interest: to the VMs caching the vGUID): trap,
 //             vGUID, new LID, the forward's start and per-VF step, and the owned targets with
 //             their VF positions.
 //     FANOUT_HOST the same for Algorithm 2 (every active VF of a host, slot order): only the
-//             host; each shard keeps every host's VF occupancy from ATTACH/DETACH and takes
-//             its own VMs with their positions among all of the host's.
+//             host, and only to the shards with a VM of theirs there; each shard keeps every
+//             host's VF occupancy from ATTACH/DETACH and takes its own VMs with their positions
+//             among all of the host's, kept per host with their cache summaries bit-sliced
+//             (rebuilt when a VF of the host or one of those VMs' summaries changes).
 //     DETACH  a VM's VF is gone (migration out, refusal): its peers' connections break; sent
 //             to every shard (each handles the peers it owns).
 //     ATTACH  a VM's vGUID is on a port again, in VF slot (host, slot); to every shard.
@@ -27,8 +30,10 @@
 //             the vGUIDs a leaving or arriving VM caches, for Dom0's interest index).
 //     END     the main thread's run is over.
 // - Shard -> main, on a second ring, only in answer to a SYNC: SEND (a MAD a VM sent through
-//   its PF at the Sync's time: a PathRecord query after an RC failure was detected) and NEXT
-//   (the earliest time one of the shard's VMs may send again).
+//   its PF at the Sync's time: a PathRecord query after an RC failure was detected), DORMANT (the
+//   times of pending RC detections whose connection a notice has repaired: they send nothing
+//   unless a DETACH breaks the connection again first) and NEXT (the earliest time one of the
+//   shard's VMs may send again, dormant detections left out).
 // - Order. A shard keeps its own event queues (notice changes at VF times; the VMs' own timers:
 //   RC detection, query timeouts and retries). Before a record stamped t it handles its own
 //   events earlier than t, then the record; at equal times the main thread's record goes
@@ -39,12 +44,14 @@
 //   send, and a timer is armed at least minCreateDelay after whatever arms it (RC detection
 //   ~470 ms after a break, a query retry 10 ms after a no-record answer, a query timeout 200 ms
 //   after a send). So the main thread runs ahead to the horizon = min(each shard's NEXT at the
-//   last Sync, every DETACH or DELIVER since + minCreateDelay) without waiting for anyone, then
+//   last Sync, every DETACH at t since + the RC detection time (the only timer a break arms) and
+//   the first DORMANT time >= t (a detection the break may wake), every DELIVER since +
+//   minCreateDelay) without waiting for anyone, then
 //   SYNCs the shards at the horizon, sends the MADs their VMs sent then through Dom0 (in VM
 //   order: the peers of one migrated VM detect its failure at the same time and query in VM
-//   order on one thread too), and goes on. In a storm that is one Sync per migration whose
-//   notice left some peer unrepaired (static-no-signal and dynamic: one per migration, as every
-//   peer detects), not one per fabric hop. Under per-pf-interest a dropped cache entry (UnPath)
+//   order on one thread too), and goes on. In a storm that is one Sync per RC detection instant
+//   of a peer still broken (none under per-pf when every notice arrives in time: the storm runs
+//   whole before its one Sync), not one per fabric hop. Under per-pf-interest a dropped cache entry (UnPath)
 //   would have to reach Dom0's interest index mid-run, which the core does not do yet: the
 //   shard reports it (feedback) and the run is redone on one thread (sharded-run.ts). Not
 //   sharded: per-vguid, whose VMs answer each Report at once (no lookahead at all).
@@ -78,12 +85,14 @@ import type { CostModel } from '../cost-model.js';
 import { EventQueue } from '../event-queue.js';
 import { EventKind } from '../event-kinds.js';
 import { Counter, Counters } from '../../metrics/counters.js';
-import { VmAgents, type PfTunnel, type VmSharedState } from '../../vm/vm-agents.js';
+import { Conn, VmAgents, type PfTunnel, type VmSharedState } from '../../vm/vm-agents.js';
 import { RecordRing, type RecordRingShared } from './record-ring.js';
 import { decodeScenarioFb } from '../../scenario/scenario-fb.js';
 import { defaultCostModel, withOverrides } from '../cost-model.js';
 import { LatencyHistogram } from '../../metrics/latency-histogram.js';
 import { UndoJournal } from './undo-journal.js';
+import { threadCpuNs } from '../thread-cpu.js';
+import { SUMMARY_BITS, sliceSummaries } from '../../dom0/vf-endpoint.js';
 import { CounterDiff, PushLog, REPLICATED_WORDS, SyncedLatencies, WordLog, type ShardRestore } from './shard-checkpoint.js';
 
 /** Record types of the main -> shard ring, and (Send, Next) of the shard -> main ring. */
@@ -105,6 +114,8 @@ export const ShardRecord = {
   End: 9,
   /** Shard -> main, before a Next: part of the shard's checkpoint at this Sync (shard-checkpoint.ts): n, n words. */
   Checkpoint: 11,
+  /** Shard -> main, before a Next: n, then n times (ascending) of dormant RC detections (see VmShard.answerNext). */
+  Dormant: 12,
 } as const;
 
 /** The feedback a shard can raise before END (a checkpoint keeps it as a flag). */
@@ -166,6 +177,8 @@ export interface VmShardResult {
   readonly lastEventNs: number;
   /** Why the shard's VMs were not independent of the main thread (the run must be redone on one thread), or ''. */
   readonly feedback: string;
+  /** CPU time of the shard's thread while it read its records (threadCpuNs; NaN: unknown). A rebuilt shard's counts only its own. */
+  readonly cpuNs: number;
 }
 
 export class VmShard {
@@ -203,6 +216,21 @@ export class VmShard {
   /** Every host's VF slots: (host * slotsPerHost + slot) -> VM with its vGUID attached there, -1. */
   private readonly occupant: Int32Array;
   private readonly vfOf: Int32Array;
+  /**
+   * FANOUT_HOST's targets per host, kept between notices (as Dom0 keeps its Algorithm 2 lists):
+   * the owned VMs of the host's active VF slots in slot order at ownList[host * slotsPerHost ..],
+   * ownCount[host] long (-1: a VF of the host or an owned VM's cache summary changed since),
+   * their positions among all of the host's active VFs in ownPos, and their cache summaries
+   * bit-sliced in ownSlices (made on the first FANOUT_HOST), so that a notice's checks for a
+   * host are a dozen word ANDs instead of a slot walk and three loads per VM. Derived state: a
+   * rebuilt shard starts with every host marked.
+   */
+  private ownList = new Int32Array(0);
+  private ownPos = new Int32Array(0);
+  private ownCount = new Int32Array(0);
+  private ownSlices = new Uint32Array(0);
+  private readonly sliceWords: number;
+  private dormantScratch = new Float64Array(64);
 
   constructor(o: VmShardOptions) {
     const s = o.scenario;
@@ -213,6 +241,7 @@ export class VmShard {
       noteCacheDrop: () => {
         if (o.interestIndex) this.flag(FEEDBACK_UNPATH);
       },
+      noteSummaryChange: (vm) => this.markHostOf(vm),
     };
     const checkpoints = o.journal !== undefined;
     this.pushLog = new PushLog(this.queue, checkpoints);
@@ -243,6 +272,8 @@ export class VmShard {
     this.shard = o.shard;
     this.occupant = new Int32Array(o.hosts * o.slotsPerHost).fill(-1);
     this.vfOf = new Int32Array(s.vms).fill(-1);
+    this.ownCount = new Int32Array(o.hosts).fill(-1);
+    this.sliceWords = Math.ceil(o.slotsPerHost / 32);
     // An active VF slot is one whose vGUID is attached (what Algorithm 2 forwards to).
     for (let v = 0; v < s.vms; v++) {
       if (o.attached[v] === 1 && o.vmHost[v]! >= 0) this.occupy(v, o.vmHost[v]!, o.vmSlot[v]!);
@@ -340,17 +371,97 @@ export class VmShard {
     }
   }
 
+  /**
+   * The end of a Sync answer: the times of the dormant RC detections, then NEXT, the earliest
+   * other pending event. A detection whose connection is not broken now (a notice repaired it)
+   * sends nothing when it fires unless a DETACH breaks the connection first, and only a DETACH
+   * does: so NEXT leaves it out, and the main thread, on each DETACH at t, lowers its horizon to
+   * the first dormant time >= t instead (ShardedVfEndpoint.vfDetached). In a storm shorter than
+   * the RC detection time that is one Sync for the storm instead of one per migration.
+   */
+  private answerNext(ret: RecordRing): void {
+    const conn = this.vms.conn;
+    let next = Infinity;
+    let n = 0;
+    let times = this.dormantScratch;
+    this.queue.forEachPending((t, kind, _v, e) => {
+      if (kind === EventKind.VmPeerDetect && (conn[e]! & Conn.Broken) === 0) {
+        if (n === times.length) {
+          const g = new Float64Array(times.length * 2);
+          g.set(times);
+          times = g;
+        }
+        times[n++] = t;
+      } else if (t < next) next = t;
+    });
+    this.dormantScratch = times;
+    const sorted = times.subarray(0, n).sort();
+    let k = 0;
+    for (let i = 0; i < n; i++) if (k === 0 || sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i]!;
+    const chunk = Math.max(1, Math.min(4096, (ret.capacity >> 1) - 2));
+    for (let at = 0; at < k; at += chunk) {
+      const m = Math.min(chunk, k - at);
+      ret.begin(2 + m);
+      ret.put(ShardRecord.Dormant);
+      ret.put(m);
+      for (let i = at; i < at + m; i++) ret.put(sorted[i]!);
+      ret.end();
+    }
+    ret.begin(2);
+    ret.put(ShardRecord.Next);
+    ret.put(next);
+    ret.end();
+  }
+
   private occupy(vm: number, host: number, slot: number): void {
     const k = host * this.slotsPerHost + slot;
     this.occupant[k] = vm;
     this.vfOf[vm] = k;
+    this.ownCount[host] = -1;
   }
 
   private vacate(vm: number): void {
     const k = this.vfOf[vm]!;
     if (k < 0) return;
+    this.markHostOf(vm);
     if (this.occupant[k] === vm) this.occupant[k] = -1;
     this.vfOf[vm] = -1;
+  }
+
+  /** The VM's VF or cache summary changed: its host's FANOUT_HOST targets are rebuilt when next used. */
+  private markHostOf(vm: number): void {
+    const k = this.vfOf[vm]!;
+    if (k >= 0) this.ownCount[(k / this.slotsPerHost) | 0] = -1;
+  }
+
+  /** Rebuilds the host's owned targets, their positions and bit-sliced summaries (see ownList). */
+  private buildOwned(host: number): number {
+    const S = this.slotsPerHost;
+    if (this.ownList.length === 0) {
+      this.ownList = new Int32Array(this.occupant.length);
+      this.ownPos = new Int32Array(this.occupant.length);
+      this.ownSlices = new Uint32Array(this.ownCount.length * SUMMARY_BITS * this.sliceWords);
+    }
+    const occ = this.occupant;
+    const owner = this.ownerOf;
+    const me = this.shard;
+    const list = this.ownList;
+    const positions = this.ownPos;
+    const from = host * S;
+    let pos = 0;
+    let n = 0;
+    for (let k = from, end = k + S; k < end; k++) {
+      const vm = occ[k]!;
+      if (vm < 0) continue;
+      if (owner[vm] === me) {
+        list[from + n] = vm;
+        positions[from + n++] = pos;
+      }
+      pos++;
+    }
+    sliceSummaries(this.vms.cacheSummary, list, from, n, this.ownSlices, host * SUMMARY_BITS * this.sliceWords, this.sliceWords);
+    this.ownCount[host] = n;
+    return n;
   }
 
   private flag(why: string): void {
@@ -385,6 +496,7 @@ export class VmShard {
     const killAtSync = kill.atSync ?? 0;
     const killAfterSync = kill.records !== undefined ? (kill.afterSync ?? 0) : -1;
     let sinceAnswer = 0;
+    const cpu0 = threadCpuNs();
     const journal = this.journal;
     const inStart = this.vms.inStart;
     const inList = this.vms.inList;
@@ -452,10 +564,7 @@ export class VmShard {
           // first). Exclusive: a barrier in the middle of the main thread's time t.
           this.runUntil(t, ring.take() === 1);
           if (journal !== undefined) this.writeCheckpoint(ret);
-          ret.begin(2);
-          ret.put(ShardRecord.Next);
-          ret.put(this.queue.peekTime());
-          ret.end();
+          this.answerNext(ret);
           ret.publish();
           // Only now (answer published) does a new window start: a thread dying before this
           // point leaves the journal of the window just answered (see UndoJournal.rollBack).
@@ -471,7 +580,7 @@ export class VmShard {
     this.runUntil(Infinity, true);
     if (this.queue.size > 0) this.flag('VM events were left after the run ended');
     const last = Math.max(this.queue.popped > 0 ? this.queue.nowNs : 0, this.applyQueue.popped > 0 ? this.applyQueue.nowNs : 0);
-    return { counters: this.counters.v, events: this.queue.popped + this.applyQueue.popped, lastEventNs: last, feedback: this.feedback };
+    return { counters: this.counters.v, events: this.queue.popped + this.applyQueue.popped, lastEventNs: last, feedback: this.feedback, cpuNs: threadCpuNs() - cpu0 };
   }
 
   /** Handles the shard's own events earlier than t (or not later, `inclusive`); at equal times a notice change goes first. */
@@ -531,28 +640,19 @@ export class VmShard {
     const newLid = ring.take();
     const host = ring.take();
     const S = this.slotsPerHost;
-    if (this.targets.length < S) {
-      this.targets = new Int32Array(S);
-      this.positions = new Float64Array(S);
-      this.hits = new Int32Array(S);
+    if (this.hits.length < S) this.hits = new Int32Array(S);
+    let n = this.ownCount[host]!;
+    if (n < 0) n = this.buildOwned(host);
+    if (n === 0) return;
+    const from = host * S;
+    const words = this.sliceWords;
+    const k = this.vms.checkForwardedSliced(this.ownList, from, n, this.ownSlices, host * SUMMARY_BITS * words, words, trap, high, low, newLid, this.hits);
+    if (k === 0) return;
+    const row = this.noticeRow(trap, high, low, newLid, k);
+    for (let j = 0; j < k; j++) {
+      const i = from + this.hits[j]!;
+      this.applyLog.push(startNs + (this.ownPos[i]! + 1) * stepNs, EventKind.ShardNoticeApply, this.ownList[i]!, row, 0);
     }
-    const occ = this.occupant;
-    const owner = this.ownerOf;
-    const me = this.shard;
-    const targets = this.targets;
-    const positions = this.positions;
-    let pos = 0;
-    let n = 0;
-    for (let k = host * S, end = k + S; k < end; k++) {
-      const vm = occ[k]!;
-      if (vm < 0) continue;
-      if (owner[vm] === me) {
-        targets[n] = vm;
-        positions[n++] = pos;
-      }
-      pos++;
-    }
-    this.checkAndQueue(n, trap, high, low, newLid, startNs, stepNs);
     void nowNs;
   }
 
