@@ -13,6 +13,7 @@ import { readMadTrace } from '../core/trace/erf-pcap.js';
 import { writeScenarioFile } from '../core/scenario/scenario-file.js';
 import { SCHEMES } from '../core/scenario/scenario.js';
 import { generateScenario } from '../core/scenario/generator.js';
+import { HUGE_TLB_TUNABLE, thpMode } from '../core/tables/huge-pages.js';
 
 const MAIN = fileURLToPath(new URL('../core/cli/main.js', import.meta.url));
 const SMALL = ['--hosts', '8', '--slots-per-host', '8', '--vms-per-host', '3', '--peers', '3', '--seed', '4'];
@@ -166,4 +167,24 @@ test('--help lists the contract flags', async (t) => {
   for (const flag of ['--hosts', '--vms-per-host', '--peers', '--pattern', '--migrations', '--storm', '--scheme', '--seed', '--workers', '--topology', '--scenario', '--json', '--out', '--pcap', '--cost']) {
     t.true(r.stdout.includes(flag), flag);
   }
+});
+
+test('the bin runs with huge pages for its tables where THP allows it, and REPATH_HUGE_PAGES=0 keeps 4 KiB pages', (t) => {
+  const env = { ...process.env };
+  delete env['GLIBC_TUNABLES'];
+  delete env['REPATH_HUGE_PAGES'];
+  const args = [MAIN, 'run', ...SMALL, '--migrations', '1', '--scheme', 'per-pf', '--json'];
+  const run = (extra: Record<string, string>) => {
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...env, ...extra } });
+    t.is(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { engine: { hugePages: boolean } }).engine.hugePages;
+  };
+  const mode = thpMode();
+  // "madvise" needs the glibc tunable at exec, which the bin adds by re-executing itself.
+  t.is(run({}), mode === 'always' || mode === 'madvise', `THP ${mode}: re-executed with ${HUGE_TLB_TUNABLE}=1`);
+  t.is(run({ REPATH_HUGE_PAGES: '0' }), mode === 'always', `THP ${mode}, REPATH_HUGE_PAGES=0`);
+  // A failing child's exit status and one-line message come through the re-execution.
+  const bad = spawnSync(process.execPath, [MAIN, 'run', '--hosts', 'x'], { encoding: 'utf8', env });
+  t.is(bad.status, 2);
+  t.is(bad.stderr.trim().split('\n').length, 1, bad.stderr);
 });

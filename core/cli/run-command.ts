@@ -18,6 +18,7 @@ import { COST_PARAMETERS, checkCostParameter, type CostModel } from '../engine/c
 import { runScenario } from '../api.js';
 import type { SchemeReport } from '../engine/run-report.js';
 import { DEFAULT_PCAP_LIMIT_BYTES } from '../engine/scheme-run.js';
+import { hugePagesExpected } from '../tables/huge-pages.js';
 
 export const RUN_FORMAT = 'repath-run/1';
 
@@ -245,7 +246,7 @@ export const runCommand: Command = {
         },
         costOverrides: cost,
         workers: run.workers,
-        engine: { wallTimeMs: performance.now() - t0, schemesWallTimeMs: run.wallTimeMs, peakRssBytes: run.peakRssBytes, cpus: os.cpus().length },
+        engine: { wallTimeMs: performance.now() - t0, schemesWallTimeMs: run.wallTimeMs, peakRssBytes: run.peakRssBytes, cpus: os.cpus().length, hugePages: hugePagesExpected() },
         schemes: reports,
         ...(f.pcap !== undefined ? { pcap: run.results.map((r) => ({ scheme: r.report.scheme, path: r.pcapPath })) } : {}),
       };

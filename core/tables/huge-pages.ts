@@ -166,5 +166,7 @@ export function reexecForHugePages(want: boolean): void {
   else env['GLIBC_TUNABLES'] = next;
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   if (child.error) throw child.error;
+  // A child killed by a signal is reported the same way (the shell sees 128 + signal).
+  if (child.signal !== null) process.kill(process.pid, child.signal);
   process.exit(child.status ?? 1);
 }
