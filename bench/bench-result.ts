@@ -1,6 +1,6 @@
 // The shape every benchmark suite writes to results/ and BENCHMARKS.md is rendered from.
 // Keeping one shape lets the report generator and the CI gate read any suite the same way.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
 import type { TopLevelSpec } from 'vega-lite';
@@ -64,6 +64,16 @@ export function machineFacts(): MachineFacts {
 }
 
 /** Writes a result as pretty JSON, creating the directory; returns the path written. */
+/** A result file as writeBenchResult wrote it, or undefined when it is absent or not JSON (a suite merging into or comparing with an earlier run). */
+export function readBenchResult(path: string): BenchResult | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
+  } catch {
+    return undefined;
+  }
+}
+
 export function writeBenchResult(path: string, result: BenchResult): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(result, null, 2) + '\n');

@@ -13,7 +13,6 @@
 // Storm sizes: 10% of 10,000 x 16 VMs is 16,000 migrations. per-pf then owes 16,000 x 10,000 =
 // 160 M Reports and 2.56 G VF deliveries; per-vguid 16,000 x 160,000 = 2.56 G Reports. Where a
 // scheme cannot finish that in minutes here, it runs a stated smaller share (LOAD_CASES).
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateScenario } from '../core/scenario/generator.js';
@@ -22,7 +21,7 @@ import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import { isSignalling } from '../core/schemes.js';
 import { defaultCostModel, withOverrides } from '../core/engine/cost-model.js';
 import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
-import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { machineFacts, readBenchResult, writeBenchResult, type BenchResult } from './bench-result.js';
 import { queriesAbandoned, redrivesOf, updatesAbandoned } from './updates-abandoned.js';
 
 export interface LoadCase {
@@ -237,13 +236,8 @@ export function runLoadBench(o: LoadBenchOptions = {}): BenchResult {
  * rows stay, in LOAD_CASES order. Otherwise the run's result is written as it is.
  */
 function mergeInto(path: string, fresh: BenchResult, scheme: SchemeName, hosts: number): BenchResult {
-  if (!existsSync(path)) return fresh;
-  let old: BenchResult;
-  try {
-    old = JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
-  } catch {
-    return fresh;
-  }
+  const old = readBenchResult(path);
+  if (old === undefined) return fresh;
   if (old.suite !== fresh.suite || !Array.isArray(old.rows) || old.rows.some((r) => r.hosts !== hosts)) return fresh;
   const order = (r: Record<string, string | number>): number => {
     const i = LOAD_CASES.findIndex((k) => k.scheme === r.scheme && (k.cost === undefined ? 'default' : Object.entries(k.cost).map(([key, v]) => `${key}=${v}`).join(' ')) === r.cost);

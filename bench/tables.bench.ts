@@ -21,14 +21,13 @@
 // Run: node dist/bench/tables.bench.js [--quick] [--no-huge-pages] [--results-dir DIR] [--only lid,trap,...] [--sizes 1e5,...]
 // (--only and --sizes are for experiments: use --results-dir elsewhere with them.)
 import { Bench } from 'tinybench';
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GuidCache, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
 import { anonHugePageBytes, hugePagesDuring, hugePagesExpected, hugeShareOfMapping, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
-import { machineFacts, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
+import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
 
 export interface TablesBenchOptions {
   quick?: boolean;
@@ -954,13 +953,8 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
  * file is absent or unreadable.
  */
 function compareNoHugePages(path: string, rows: Row[]): string | undefined {
-  if (!existsSync(path)) return undefined;
-  let other: BenchResult;
-  try {
-    other = JSON.parse(readFileSync(path, 'utf8')) as BenchResult;
-  } catch {
-    return undefined;
-  }
+  const other = readBenchResult(path);
+  if (other === undefined) return undefined;
   const parts: string[] = [];
   for (const r of rows) {
     if (r.scale < 1e5) continue;
