@@ -26,7 +26,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GuidCache, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
-import { anonHugePageBytes, hugePagesDuring, hugePagesExpected, hugeShareOfMapping, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
+import { hugePagesExpected, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
+import { anonHugePageBytes, hugePagesDuring, hugeShareOfMapping } from './huge-page-share.js';
 import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
 
 export interface TablesBenchOptions {

@@ -2,14 +2,13 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import {
   HUGE_TLB_TUNABLE,
-  anonHugePageBytes,
-  hugePagesDuring,
   hugePagesExpected,
   hugeTlbTunable,
   thpMode,
   withHugeTlbTunable,
   withoutHugeTlbTunable,
 } from '../core/tables/huge-pages.js';
+import { anonHugePageBytes, hugePagesDuring } from '../bench/huge-page-share.js';
 
 test('GLIBC_TUNABLES parsing: the hugetlb value, added or replaced, removed, other tunables kept', (t) => {
   t.is(HUGE_TLB_TUNABLE, 'glibc.malloc.hugetlb');
@@ -42,7 +41,7 @@ test('kernel facts read as one of their values; hugePagesDuring returns the buil
 
 // A child process allocates and writes a 64 MiB SharedArrayBuffer and reports the growth of
 // AnonHugePages, with and without the tunable in its environment at exec.
-const moduleUrl = new URL('../core/tables/huge-pages.js', import.meta.url).href;
+const moduleUrl = new URL('../bench/huge-page-share.js', import.meta.url).href;
 const childCode = `
 import { hugePagesDuring, hugeShareOfMapping } from ${JSON.stringify(moduleUrl)};
 const { value, hugeBytes } = hugePagesDuring(() => new Uint32Array(new SharedArrayBuffer(64 * 2 ** 20)).fill(1));

@@ -31,7 +31,7 @@ function grown(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBu
   return b;
 }
 
-/** A growable list of Float64 words (logs kept on the main thread). */
+/** A growable list of Float64 words (the main thread's logs, the dormant detection times of a Sync answer). */
 export class WordLog {
   w: Float64Array<ArrayBuffer> = new Float64Array(256);
   n = 0;

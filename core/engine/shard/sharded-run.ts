@@ -47,7 +47,7 @@ import type { VmAgents, VmSharedState } from '../../vm/vm-agents.js';
 import { runSchemeTask, type SchemeOutcome, type SchemeTask } from '../scheme-run.js';
 import { RecordRing } from './record-ring.js';
 import { FANOUT_HEADER_WORDS, MAD_WORDS, ShardRecord, type ShardKill, type VmShardOutcome, type VmShardTask } from './vm-shard.js';
-import { CheckpointStore, ReplayLog, ReplicatedLog } from './shard-checkpoint.js';
+import { CheckpointStore, ReplayLog, ReplicatedLog, WordLog } from './shard-checkpoint.js';
 import { UndoJournal } from './undo-journal.js';
 import type { Dom0 } from '../../dom0/dom0.js';
 import { rcDetectionNs } from '../cost-model.js';
@@ -96,20 +96,20 @@ export class ShardLink {
   /** Workers started for this shard (1: never rebuilt). */
   starts = 1;
   /** Times (ascending) of the shard's dormant RC detections at its last Sync answer (VmShard.answerNext). */
-  dormant = new Float64Array(64);
-  dormantN = 0;
+  readonly dormant = new WordLog();
 
   /** The first dormant time >= t, or Infinity. */
   dormantFrom(t: number): number {
-    const d = this.dormant;
+    const d = this.dormant.w;
+    const n = this.dormant.n;
     let lo = 0;
-    let hi = this.dormantN;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (d[mid]! < t) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.dormantN ? d[lo]! : Infinity;
+    return lo < n ? d[lo]! : Infinity;
   }
 
   constructor(
@@ -329,7 +329,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
   /** Reads one shard's answer to a Sync: its Sends, its checkpoint, then its Next (returned). */
   private readAnswer(l: ShardLink): number {
     const ret = l.ret;
-    l.dormantN = 0;
+    l.dormant.n = 0;
     for (;;) {
       ret.waitForData();
       const type = ret.take();
@@ -343,12 +343,7 @@ export class ShardedVfEndpoint implements VfEndpoint {
       if (type === ShardRecord.Send) this.keepSend(ret);
       else if (type === ShardRecord.Dormant) {
         const k = ret.take();
-        if (l.dormantN + k > l.dormant.length) {
-          const d = new Float64Array(Math.max(l.dormant.length * 2, l.dormantN + k));
-          d.set(l.dormant.subarray(0, l.dormantN));
-          l.dormant = d;
-        }
-        for (let i = 0; i < k; i++) l.dormant[l.dormantN++] = ret.take();
+        for (let i = 0; i < k; i++) l.dormant.push(ret.take());
       } else if (type === ShardRecord.Checkpoint) {
         const k = ret.take();
         const st = l.store.stageRoom(k);

@@ -230,7 +230,7 @@ export class VmShard {
   private ownCount = new Int32Array(0);
   private ownSlices = new Uint32Array(0);
   private readonly sliceWords: number;
-  private dormantScratch = new Float64Array(64);
+  private readonly dormantScratch = new WordLog();
 
   constructor(o: VmShardOptions) {
     const s = o.scenario;
@@ -382,20 +382,14 @@ export class VmShard {
   private answerNext(ret: RecordRing): void {
     const conn = this.vms.conn;
     let next = Infinity;
-    let n = 0;
-    let times = this.dormantScratch;
+    const times = this.dormantScratch;
+    times.n = 0;
     this.queue.forEachPending((t, kind, _v, e) => {
-      if (kind === EventKind.VmPeerDetect && (conn[e]! & Conn.Broken) === 0) {
-        if (n === times.length) {
-          const g = new Float64Array(times.length * 2);
-          g.set(times);
-          times = g;
-        }
-        times[n++] = t;
-      } else if (t < next) next = t;
+      if (kind === EventKind.VmPeerDetect && (conn[e]! & Conn.Broken) === 0) times.push(t);
+      else if (t < next) next = t;
     });
-    this.dormantScratch = times;
-    const sorted = times.subarray(0, n).sort();
+    const n = times.n;
+    const sorted = times.w.subarray(0, n).sort();
     let k = 0;
     for (let i = 0; i < n; i++) if (k === 0 || sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i]!;
     const chunk = Math.max(1, Math.min(4096, (ret.capacity >> 1) - 2));
