@@ -38,7 +38,14 @@ test('event queue lanes: the pop order is exactly that of the heap alone', (t) =
       plain.push(time, kind, i, kind * 7, 0);
     } else if (laned.size > 0) {
       t.is(laned.peekTime(), plain.peekTime());
-      t.true(laned.pop());
+      // Half the pops go through popNotAfter (the run loop's), with a limit just before, at or
+      // after the next event: it must refuse exactly when the next event is later.
+      if (op < 8) {
+        const limit = plain.peekTime() + rng.nextInt(3) - 1;
+        const taken = laned.popNotAfter(limit);
+        t.is(taken, plain.peekTime() <= limit);
+        if (!taken) continue;
+      } else t.true(laned.pop());
       t.true(plain.pop());
       if (laned.a !== plain.a || laned.nowNs !== plain.nowNs || laned.kind !== plain.kind || laned.b !== plain.b) {
         t.fail(`pop ${popped}: lanes gave event ${laned.a} at ${laned.nowNs}, the heap ${plain.a} at ${plain.nowNs}`);
@@ -61,7 +68,30 @@ test('event queue lanes: the pop order is exactly that of the heap alone', (t) =
 test('event queue lanes: a kind outside 0..255 or a lane outside 0..3 is refused by name', (t) => {
   const q = new EventQueue();
   t.throws(() => q.setLane(256, 0), { message: /setLane kind: 256/ });
-  t.throws(() => q.setLane(1, 4), { message: /setLane lane: 4/ });
+  t.throws(() => q.setLane(1, 5), { message: /setLane lane: 5/ });
+});
+
+test('event queue lanes: a lane that grows after wrapping around keeps its order', (t) => {
+  const q = new EventQueue(16);
+  q.setLane(1, 0);
+  // 1,000 in and 900 out moves the ring's head far from 0; 5,000 more make it grow twice with
+  // its live run wrapped around the end.
+  let pushed = 0;
+  let expect = 0;
+  for (; pushed < 1000; pushed++) q.push(pushed, 1, pushed, 0, 0);
+  for (let i = 0; i < 900; i++, expect++) {
+    t.true(q.popNotAfter(Infinity));
+    t.is(q.a, expect);
+  }
+  for (; pushed < 6000; pushed++) q.push(pushed, 1, pushed, 0, 0);
+  while (q.popNotAfter(Infinity)) {
+    if (q.a !== expect) {
+      t.fail(`lane pop ${expect}: got event ${q.a}`);
+      return;
+    }
+    expect++;
+  }
+  t.is(expect, 6000);
 });
 
 test('the engine keeps Report timeouts out of the heap: a storm leaves it a few events deep', (t) => {

@@ -25,7 +25,7 @@ export interface Scheduler {
 
 const INITIAL_CAPACITY = 1024;
 /** Lanes a queue can have (each a ring buffer). */
-export const MAX_LANES = 4;
+export const MAX_LANES = 5;
 /** Kinds below this can be given a lane. */
 const LANE_KINDS = 256;
 const LANE_INITIAL_CAPACITY = 1024;
@@ -46,8 +46,11 @@ class Lane {
 
   grow(): void {
     const n = (this.mask + 1) * 2;
+    // The ring unrolled into the new arrays' front: its head run, then the part that wrapped.
     const copy = <T extends Float64Array | Uint16Array>(a: T, b: T): T => {
-      for (let i = 0; i < this.size; i++) b[i] = a[(this.head + i) & this.mask]!;
+      const first = Math.min(this.size, a.length - this.head);
+      b.set(a.subarray(this.head, this.head + first));
+      if (first < this.size) b.set(a.subarray(0, this.size - first), first);
       return b;
     };
     this.time = copy(this.time, new Float64Array(n));
@@ -173,6 +176,56 @@ export class EventQueue implements Scheduler {
     this.argC[i] = c;
   }
 
+  /**
+   * Removes the earliest event into nowNs/kind/a/b/c if it is not later than limitNs; false when
+   * the queue is empty or the earliest event is later. One look at the lanes and the heap top
+   * instead of a peekTime() and a pop() each scanning them: the run loop's per-event cost.
+   */
+  popNotAfter(limitNs: number): boolean {
+    if (this.laneEvents === 0) {
+      if (this.count === 0 || this.time[0]! > limitNs) return false;
+      return this.popHeap();
+    }
+    const lanes = this.lanes;
+    let best: Lane | undefined;
+    let bt = Infinity;
+    let bs = Infinity;
+    for (let i = 0; i < lanes.length; i++) {
+      const l = lanes[i]!;
+      if (l.size === 0) continue;
+      const t = l.time[l.head]!;
+      const s = l.seq[l.head]!;
+      if (t < bt || (t === bt && s < bs)) {
+        best = l;
+        bt = t;
+        bs = s;
+      }
+    }
+    if (this.count > 0) {
+      const ht = this.time[0]!;
+      if (ht < bt || (ht === bt && this.seq[0]! < bs)) {
+        if (ht > limitNs) return false;
+        return this.popHeap();
+      }
+    }
+    if (best === undefined || bt > limitNs) return false;
+    this.takeLaneHead(best, bt);
+    return true;
+  }
+
+  private takeLaneHead(l: Lane, t: number): void {
+    const h = l.head;
+    this.nowNs = t;
+    this.kind = l.kinds[h]!;
+    this.a = l.argA[h]!;
+    this.b = l.argB[h]!;
+    this.c = l.argC[h]!;
+    l.head = (h + 1) & l.mask;
+    if (--l.size === 0) l.tailTime = -Infinity;
+    this.laneEvents--;
+    this.popped++;
+  }
+
   /** Removes the earliest event into nowNs/kind/a/b/c; false when the queue is empty. */
   pop(): boolean {
     if (this.laneEvents > 0) {
@@ -193,16 +246,7 @@ export class EventQueue implements Scheduler {
         }
       }
       if (best !== undefined && (this.count === 0 || bt < this.time[0]! || (bt === this.time[0]! && bs < this.seq[0]!))) {
-        const h = best.head;
-        this.nowNs = bt;
-        this.kind = best.kinds[h]!;
-        this.a = best.argA[h]!;
-        this.b = best.argB[h]!;
-        this.c = best.argC[h]!;
-        best.head = (h + 1) & best.mask;
-        if (--best.size === 0) best.tailTime = -Infinity;
-        this.laneEvents--;
-        this.popped++;
+        this.takeLaneHead(best, bt);
         return true;
       }
     }

@@ -64,7 +64,8 @@ export class EmulatedSubnet {
     const s = scenario;
     // Timers armed at a constant delay after a monotone time wait in FIFO lanes, not the heap
     // (event-queue.ts): Report timeouts (after the SM's FIFO transmitter), the Dom0 and VM
-    // agents' request timeouts (after their service time) and RC failure detection.
+    // agents' request timeouts (after their service time) and RC failure detection; so do the
+    // SM's fan-out turns.
     const q = this.queue;
     q.setLane(EventKind.SmReportTimeout, 0);
     q.setLane(EventKind.Dom0RequestTimeout, 1);
@@ -73,6 +74,8 @@ export class EmulatedSubnet {
     q.setLane(EventKind.VmQueryTimeout, 2);
     q.setLane(EventKind.VmInformTimeout, 2);
     q.setLane(EventKind.VmPeerDetect, 3);
+    // The SM's fan-out turns: one pending at a time, at the transmitter's free time (monotone).
+    q.setLane(EventKind.SmFanout, 4);
     this.lids = assignLids(s.hosts);
     this.fabric = new EmulatedFabric({
       topology: s.topology,
@@ -159,8 +162,7 @@ export class EmulatedSubnet {
   runUntilHorizon(limit: { readonly horizonNs: number }): number {
     const q = this.queue;
     let n = 0;
-    while (q.size > 0 && q.peekTime() <= limit.horizonNs) {
-      q.pop();
+    while (q.popNotAfter(limit.horizonNs)) {
       n++;
       const kind = q.kind;
       switch (kind >>> 4) {
