@@ -222,6 +222,7 @@ export class Fabric {
     const summary = this.withHistogram((h) => h.summary());
     return schemeReport(this.scheme, phase, this.setupCounts, summary, {
       wallTimeMs: this.phaseWallMs,
+      phaseWallMs: this.phaseWallMs,
       events: this.phaseEvents,
       eventsPerSecond: this.phaseWallMs > 0 ? this.phaseEvents / (this.phaseWallMs / 1000) : 0,
       virtualTimeNs: this.nowNs,
@@ -232,6 +233,9 @@ export class Fabric {
       shardFallback: '',
       shardRebuilds: 0,
       shardRestarts: 0,
+      shardSyncs: 0,
+      // The caller's thread also runs whatever else the caller does between calls: not measured.
+      phaseCpuMs: { main: null, shards: [] },
     });
   }
 

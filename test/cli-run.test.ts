@@ -57,7 +57,16 @@ test('the same figures with 0, 1 and 2 workers; text table without --json', asyn
   for (const w of ['0', '1', '2']) {
     const r = await cli([...args, '--workers', w, '--json']);
     t.is(r.code, 0, r.stderr);
-    docs.push(JSON.parse(r.stdout) as { schemes: Array<{ scheme: string; counters: unknown; reconnectionLatencyUs: unknown; engine: { shards: number; shardFallback: string; shardRebuilds: number; shardRestarts: number } }> });
+    docs.push(
+      JSON.parse(r.stdout) as {
+        schemes: Array<{
+          scheme: string;
+          counters: unknown;
+          reconnectionLatencyUs: unknown;
+          engine: { shards: number; shardFallback: string; shardRebuilds: number; shardRestarts: number; shardSyncs: number; phaseWallMs: number; phaseCpuMs: { main: number | null; shards: (number | null)[] } };
+        }>;
+      },
+    );
   }
   for (const d of docs.slice(1)) {
     t.deepEqual(d.schemes.map((s) => s.counters), docs[0]!.schemes.map((s) => s.counters));
@@ -70,6 +79,19 @@ test('the same figures with 0, 1 and 2 workers; text table without --json', asyn
     ['per-pf:1:0:0:', 'per-vguid:0:0:0:', 'dynamic:1:0:0:'],
     ['per-pf:2:0:0:', 'per-vguid:0:0:0:', 'dynamic:2:0:0:'],
   ]);
+  // Phase CPU: the SM's thread always (this is Linux: /proc/thread-self/schedstat), and one figure
+  // per shard thread, each a real measurement (not a placeholder zero: a shard reads records).
+  for (const d of docs) {
+    for (const s of d.schemes) {
+      const cpu = s.engine.phaseCpuMs;
+      t.true(cpu.main !== null && cpu.main >= 0, `${s.scheme}: main thread CPU ${cpu.main}`);
+      t.true(s.engine.phaseWallMs >= 0, `${s.scheme}: phase wall time ${s.engine.phaseWallMs}`);
+      t.is(cpu.shards.length, s.engine.shards, `${s.scheme}: one CPU figure per shard`);
+      for (const ms of cpu.shards) t.true(ms !== null && ms > 0, `${s.scheme}: shard CPU ${ms}`);
+      if (s.engine.shards > 0) t.true(s.engine.shardSyncs >= 1, `${s.scheme}: a sharded run syncs at least at its end`);
+      else t.is(s.engine.shardSyncs, 0);
+    }
+  }
   const text = await cli([...args, '--workers', '0']);
   t.is(text.code, 0);
   t.regex(text.stdout, /^scheme\s+SM sent/);

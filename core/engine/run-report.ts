@@ -29,6 +29,8 @@ export interface LatencyFigures {
 export interface EngineFigures {
   /** Wall-clock time of the whole scheme run (build, setup, migrations), ms. */
   wallTimeMs: number;
+  /** Wall-clock time of the migration phase alone (first migration to quiescence), ms. */
+  phaseWallMs: number;
   /** Events handled in the migration phase. */
   events: number;
   /** Events of the migration phase per wall-clock second of that phase. */
@@ -47,6 +49,21 @@ export interface EngineFigures {
   shardRebuilds: number;
   /** Times the whole sharded run was redone because a dead shard could not be rebuilt. */
   shardRestarts: number;
+  /** Syncs the main thread sent every shard in the migration phase (0: not sharded). */
+  shardSyncs: number;
+  /**
+   * CPU time of the migration phase, ms: of the thread that ran the SM, fabric and Dom0s (main;
+   * null where the kernel does not say) and of each VM shard's thread (in shard order; [] when
+   * not sharded). A sharded run whose main figure is close to the phase's wall time is bound by
+   * that thread: more shards cannot make it faster (BENCHMARKS.md, engine throughput).
+   */
+  phaseCpuMs: { main: number | null; shards: (number | null)[] };
+}
+
+/** The phase CPU figures of EngineFigures from nanoseconds (NaN: unknown). */
+export function phaseCpuMs(mainNs: number | undefined, shardNs: readonly number[] | undefined): EngineFigures['phaseCpuMs'] {
+  const ms = (ns: number | undefined): number | null => (ns === undefined || !Number.isFinite(ns) ? null : Math.round(ns / 1e3) / 1e3);
+  return { main: ms(mainNs), shards: (shardNs ?? []).map(ms) };
 }
 
 export interface SchemeReport {

@@ -18,7 +18,7 @@ import { Counters } from '../metrics/counters.js';
 import type { CostModel } from './cost-model.js';
 import { runSchemeTask, type SchemeOutcome, type SchemeTask } from './scheme-run.js';
 import { canShard, runShardedTask } from './shard/sharded-run.js';
-import { countersFrom, schemeReport, type SchemeReport } from './run-report.js';
+import { countersFrom, phaseCpuMs, schemeReport, type SchemeReport } from './run-report.js';
 
 export interface RunSchemesOptions {
   /** Worker threads; 0 runs every scheme on the calling thread. Default 0. */
@@ -90,6 +90,7 @@ export async function runSchemes(scenario: Scenario, schemes: readonly SchemeNam
     histogram.destroy();
     const report = schemeReport(outcome.scheme, countersFrom(outcome.counters), countersFrom(outcome.setupCounters), summary, {
       wallTimeMs: outcome.wallTimeMs,
+      phaseWallMs: outcome.phaseWallMs,
       events: outcome.events,
       eventsPerSecond: outcome.phaseWallMs > 0 ? outcome.events / (outcome.phaseWallMs / 1000) : 0,
       virtualTimeNs: outcome.virtualTimeNs,
@@ -99,6 +100,9 @@ export async function runSchemes(scenario: Scenario, schemes: readonly SchemeNam
       shardFallback: outcome.shardFallback ?? '',
       shardRebuilds: outcome.shardRebuilds?.length ?? 0,
       shardRestarts: outcome.shardRestarts ?? 0,
+      shardSyncs: outcome.shardSyncs ?? 0,
+      // A sharded run measures its main thread itself; one redone on one thread has NaN there.
+      phaseCpuMs: phaseCpuMs(Number.isFinite(outcome.mainCpuNs) ? outcome.mainCpuNs : outcome.phaseCpuNs, outcome.shardCpuNs),
     });
     const t = tasks[index]!;
     done[index] = { report, hgrm, histogramBytes: outcome.histogram, ...(t.pcapPath !== undefined ? { pcapPath: t.pcapPath } : {}) };

@@ -9,6 +9,7 @@ import { defaultCostModel, withOverrides, type CostModel } from './cost-model.js
 import { EmulatedSubnet } from './single-thread-run.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { ERF_HEADER_SIZE, IB_MAD_PACKET_SIZE, MadTraceWriter, PCAP_RECORD_HEADER_SIZE } from '../trace/erf-pcap.js';
+import { threadCpuNs } from './thread-cpu.js';
 
 /** Bytes one MAD adds to a trace file. */
 const TRACE_RECORD_SIZE_BYTES = PCAP_RECORD_HEADER_SIZE + ERF_HEADER_SIZE + IB_MAD_PACKET_SIZE;
@@ -41,6 +42,11 @@ export interface SchemeOutcome {
   /** Wall time of the whole task and of the migration phase alone, ms. */
   readonly wallTimeMs: number;
   readonly phaseWallMs: number;
+  /**
+   * CPU time of the thread that ran the SM over the migration phase, ns (NaN where the kernel
+   * does not say). With phaseWallMs it tells a run bound by that thread from one that waited.
+   */
+  readonly phaseCpuNs?: number;
   readonly peakMadBuffers: number;
   /** MADs written to the trace (0 without pcapPath). */
   readonly pcapRecords: number;
@@ -50,6 +56,11 @@ export interface SchemeOutcome {
   readonly shardFallback?: string;
   /** Times a sharded run was restarted from scratch because a shard worker died. */
   readonly shardRestarts?: number;
+  /** Syncs sent to every shard (sharded runs). */
+  readonly shardSyncs?: number;
+  /** CPU ns of the main thread and of each shard's thread over the phase (sharded runs; NaN where unknown). */
+  readonly mainCpuNs?: number;
+  readonly shardCpuNs?: readonly number[];
   /** Dead shards rebuilt alone from their last Sync answer (core/engine/shard/sharded-run.ts). */
   readonly shardRebuilds?: readonly { readonly shard: number; readonly fromSync: number }[];
 }
@@ -83,8 +94,10 @@ export function runSchemeTask(task: SchemeTask): SchemeOutcome {
   const setup = subnet.counters.snapshot();
   const start = subnet.nowNs;
   const p0 = performance.now();
+  const cpu0 = threadCpuNs();
   subnet.scheduleMigrations();
   const events = subnet.run();
+  const phaseCpuNs = threadCpuNs() - cpu0;
   const phaseWallMs = performance.now() - p0;
   subnet.countStale();
   const phase = subnet.counters.minus(setup);
@@ -101,6 +114,7 @@ export function runSchemeTask(task: SchemeTask): SchemeOutcome {
     virtualTimeNs: subnet.nowNs - start,
     wallTimeMs: performance.now() - t0,
     phaseWallMs,
+    phaseCpuNs,
     peakMadBuffers: subnet.fabric.slab.peakInUse,
     pcapRecords: writer?.count ?? 0,
   };
