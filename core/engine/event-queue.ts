@@ -209,48 +209,22 @@ export class EventQueue implements Scheduler {
       }
     }
     if (best === undefined || bt > limitNs) return false;
-    this.takeLaneHead(best, bt);
-    return true;
-  }
-
-  private takeLaneHead(l: Lane, t: number): void {
-    const h = l.head;
-    this.nowNs = t;
-    this.kind = l.kinds[h]!;
-    this.a = l.argA[h]!;
-    this.b = l.argB[h]!;
-    this.c = l.argC[h]!;
-    l.head = (h + 1) & l.mask;
-    if (--l.size === 0) l.tailTime = -Infinity;
+    const h = best.head;
+    this.nowNs = bt;
+    this.kind = best.kinds[h]!;
+    this.a = best.argA[h]!;
+    this.b = best.argB[h]!;
+    this.c = best.argC[h]!;
+    best.head = (h + 1) & best.mask;
+    if (--best.size === 0) best.tailTime = -Infinity;
     this.laneEvents--;
     this.popped++;
+    return true;
   }
 
   /** Removes the earliest event into nowNs/kind/a/b/c; false when the queue is empty. */
   pop(): boolean {
-    if (this.laneEvents > 0) {
-      // The earliest lane head, and whether it comes before the heap's top.
-      const lanes = this.lanes;
-      let best: Lane | undefined;
-      let bt = Infinity;
-      let bs = Infinity;
-      for (let i = 0; i < lanes.length; i++) {
-        const l = lanes[i]!;
-        if (l.size === 0) continue;
-        const t = l.time[l.head]!;
-        const s = l.seq[l.head]!;
-        if (t < bt || (t === bt && s < bs)) {
-          best = l;
-          bt = t;
-          bs = s;
-        }
-      }
-      if (best !== undefined && (this.count === 0 || bt < this.time[0]! || (bt === this.time[0]! && bs < this.seq[0]!))) {
-        this.takeLaneHead(best, bt);
-        return true;
-      }
-    }
-    return this.popHeap();
+    return this.popNotAfter(Infinity);
   }
 
   private popHeap(): boolean {
