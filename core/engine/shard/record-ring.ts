@@ -5,9 +5,12 @@
 // everything published, and frees the space in one store. A full ring makes the writer wait
 // for the reader (back-pressure), an empty one the reader for the writer.
 //
-// Header (Int32Array over the first 16 bytes): [0] published write position, [1] read position
+// Header (Int32Array over the first 32 bytes): [0] published write position, [1] read position
 // (both word indexes in 0..capacity-1; one word stays free so full != empty), [2] reader
-// state (0 not yet, 1 running, 2 stopped, 3 its thread died), [3] the writer waits for room (the reader then notifies).
+// state (0 not yet, 1 running, 2 stopped, 3 its thread died), [3] the writer waits for room (the
+// reader then notifies), [4] the reader is idle, waiting for data (a hint for the writer:
+// publishWhenDue publishes a smaller batch then, so the reader is never far behind when the
+// writer must wait for it).
 //
 // Replay: a writer given a ReplayLog (replayTo) also copies every finished record there, so that
 // the records a dead reader may have missed can be written again to its successor (sharded-run.ts).
@@ -17,7 +20,16 @@ const H_WRITE = 0;
 const H_READ = 1;
 const H_STARTED = 2;
 const H_WRITER_WAITS = 3;
-const HEADER_BYTES = 16;
+const H_READER_IDLE = 4;
+const HEADER_WORDS = 5;
+const HEADER_BYTES = 32;
+
+/**
+ * Finished words after which publishWhenDue publishes to an idle reader: ~225 per-host fan-outs.
+ * Smaller batches would wake the reader (a futex wake on this thread, a context switch on its)
+ * for little work each time.
+ */
+export const EAGER_PUBLISH_WORDS = 2048;
 
 /** Atomics.waitAsync (Node 16+, ES2024; the project's lib is ES2022). */
 interface AtomicsWaitAsync {
@@ -50,6 +62,8 @@ export class RecordRing {
    * or at the end (sharded-run.ts waits on the return ring there), as the protocol says.
    */
   private readSeen = 0;
+  /** Writer: unpublished words at which publishWhenDue next looks whether the reader is idle. */
+  private idleCheckAt = EAGER_PUBLISH_WORDS;
 
   constructor(capacityWords: number | RecordRingShared) {
     if (typeof capacityWords === 'number') {
@@ -57,11 +71,11 @@ export class RecordRing {
         throw new RangeError(`RecordRing capacity: ${capacityWords} is not an integer in 64..2^28 words`);
       }
       const buffer = new SharedArrayBuffer(HEADER_BYTES + capacityWords * 8);
-      this.header = new Int32Array(buffer, 0, 4);
+      this.header = new Int32Array(buffer, 0, HEADER_WORDS);
       this.words = new Float64Array(buffer, HEADER_BYTES, capacityWords);
     } else {
       const buffer = capacityWords.buffer;
-      this.header = new Int32Array(buffer, 0, 4);
+      this.header = new Int32Array(buffer, 0, HEADER_WORDS);
       this.words = new Float64Array(buffer, HEADER_BYTES, (buffer.byteLength - HEADER_BYTES) / 8);
     }
     this.capacity = this.words.length;
@@ -119,9 +133,31 @@ export class RecordRing {
     return (this.recordStart - this.published + this.capacity) % this.capacity;
   }
 
+  /**
+   * Writer, between records: publishes once `batchWords` are finished, or already after
+   * EAGER_PUBLISH_WORDS if the reader is idle (it has read everything and waits). A busy reader
+   * gets large batches (few wake-ups); an idle one stays within a small batch of the writer, so
+   * when the writer next has to wait for it (a Sync answer), it has little left to read. The
+   * shared flag is loaded at most once per EAGER_PUBLISH_WORDS written.
+   */
+  publishWhenDue(batchWords: number): void {
+    const u = this.unpublishedWords;
+    if (u >= batchWords) this.publish();
+    else if (u >= this.idleCheckAt) {
+      if (this.readerIdle) this.publish();
+      else this.idleCheckAt = u + EAGER_PUBLISH_WORDS;
+    }
+  }
+
+  /** Is the reader waiting for data (it has read everything published)? */
+  get readerIdle(): boolean {
+    return Atomics.load(this.header, H_READER_IDLE) === 1;
+  }
+
   private publishUpTo(p: number): void {
     if (this.published === p) return;
     this.published = p;
+    this.idleCheckAt = EAGER_PUBLISH_WORDS;
     Atomics.store(this.header, H_WRITE, p);
     Atomics.notify(this.header, H_WRITE);
   }
@@ -202,7 +238,11 @@ export class RecordRing {
         return;
       }
       if (Atomics.load(this.header, H_STARTED) >= 2) throw new Error('RecordRing: the writer has stopped (its shard ended or failed) before writing what was waited for');
+      // Idle while waiting (publishWhenDue then publishes sooner). A publish between the load
+      // above and the wait makes the wait return at once: no wake-up is lost.
+      Atomics.store(this.header, H_READER_IDLE, 1);
       Atomics.wait(this.header, H_WRITE, w, 50);
+      Atomics.store(this.header, H_READER_IDLE, 0);
     }
   }
 

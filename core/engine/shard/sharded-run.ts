@@ -216,8 +216,9 @@ export class ShardedVfEndpoint implements VfEndpoint {
   private open(s: number, words: number): RecordRing {
     const l = this.links[s]!;
     // Published in batches as they fill, not only at a Sync: the shard then works on one batch
-    // while this thread writes the next, instead of the two taking turns window by window.
-    if (l.ring.unpublishedWords >= PUBLISH_BATCH_WORDS) l.ring.publish();
+    // while this thread writes the next, instead of the two taking turns window by window; to
+    // an idle shard in smaller batches, so that a Sync finds it close behind.
+    l.ring.publishWhenDue(PUBLISH_BATCH_WORDS);
     try {
       l.ring.begin(words);
     } catch (e) {
