@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { GuidCache, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
+import { GuidCache, LIST_TAIL_MASKS, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
 import { hugePagesExpected, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
 import { anonHugePageBytes, hugePagesDuring, hugeShareOfMapping } from './huge-page-share.js';
 import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
@@ -392,7 +392,7 @@ function benchLid(n: number, timeMs: number, mapEstimate: number | undefined, se
     oursOpsPerSec: r.batched!.opsPerSec,
     oursRme: r.batched!.rme,
     speedup: r.batchedSpeedup,
-    note: `${note ? note + '; ' : ''}same lookups via lidMany(), ${BATCH} per call, in software-pipelined groups of 16 whose misses overlap (an SA answering a burst of PathRecord queries); the Map column is the same ${BATCH} gets, one by one (a Map has no batched get)`,
+    note: `${note ? note + '; ' : ''}same lookups via lidMany(), ${BATCH} per call (an SA answering a burst of PathRecord queries): a table of 32 MiB or more is probed in software-pipelined groups of 16 whose misses overlap, a smaller one (the 10^3 and 10^5 tables) one key after another, as lid() does, because there the pipeline's extra passes cost more than they save; the Map column is the same ${BATCH} gets, one by one (a Map has no batched get); lidMany has no caller in the engine`,
   };
   return [single, many];
 }
@@ -449,11 +449,15 @@ function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, s
   }, (t) => [t.toShared().buffer, t.toShared().ring]);
   const L = streamLength(n);
   const { match, park } = trapStream(n, pool, L / 2, xorshift32(seed));
-  // The keys as they arrive in the Set and Delete MADs, in stream order (as the other benches).
-  const mh = new Uint32Array(L);
-  const ml = new Uint32Array(L);
-  const ph = new Uint32Array(L);
-  const pl = new Uint32Array(L);
+  // The keys as they arrive in the Set and Delete MADs, in stream order (as the other benches),
+  // in int32 form: park() is too big for V8 to inline, and a u32 half of 2^31 or more passed to
+  // it would be boxed as a heap number, an allocation per argument, where an int32 travels as
+  // a small integer. The table takes GUID halves in either form (checkWord32), and the SM
+  // passes them as int32 too (sa-guid-info-record.ts).
+  const mh = new Int32Array(L);
+  const ml = new Int32Array(L);
+  const ph = new Int32Array(L);
+  const pl = new Int32Array(L);
   for (let j = 0; j < L; j++) {
     mh[j] = high[match[j]!]!;
     ml[j] = low[match[j]!]!;
@@ -495,8 +499,8 @@ function benchTrap(n: number, timeMs: number, mapEstimate: number | undefined, s
     const mb: bigint[] = new Array<bigint>(L);
     const pb: bigint[] = new Array<bigint>(L);
     for (let j = 0; j < L; j++) {
-      mb[j] = toBig(mh[j]!, ml[j]!);
-      pb[j] = toBig(ph[j]!, pl[j]!);
+      mb[j] = toBig(mh[j]! >>> 0, ml[j]! >>> 0);
+      pb[j] = toBig(ph[j]! >>> 0, pl[j]! >>> 0);
     }
     let mnow = 0;
     // A Map keeps insertion order, so delete + set is also its park-order (expiry) FIFO.
@@ -571,27 +575,61 @@ function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate:
   let sink = 0;
   // Algorithm 2 forwards the notice to each active VF, addressed by its VF (slot) number; the
   // checksum sums the slot numbers so both sides provably enumerated the same VFs. Ours walks
-  // the host's dense active list (activeList/activeBase/activeCount), four VF numbers per
-  // load through activeList32 (each still taken out and added on its own), then the last
-  // count & 3 bytewise.
-  const list = cache.activeList;
+  // the host's dense active list (activeList32/activeCount), four VF numbers per 32-bit load,
+  // each taken out and added on its own, with no loop over a tail: the words holding the last
+  // entries are masked with LIST_TAIL_MASKS instead, so entries past the count read as 0.
+  // With 16 slots a host's list is exactly four words, read whole and masked by the count: no
+  // data-dependent branch at all. With more slots (a multiple of 8) the list is read two words
+  // (8 VFs) per step up to the last 1..8 entries, whose two words are masked: one
+  // data-dependent branch per host, the loop's exit. (The byte-wise tail loop of session 4
+  // left two exits per host that the predictor missed, their trip counts being random.)
   const list32 = cache.activeList32;
-  const oursOps = (from: number, to: number): number => {
-    let sum = 0;
-    for (let j = from; j < to; j++) {
-      const h = stream[j]!;
-      const base = cache.activeBase(h);
-      const k = cache.activeCount(h);
-      let q = base >>> 2;
-      const full = q + (k >>> 2);
-      for (; q < full; q++) {
-        const v = list32[q]!;
-        sum += (v & 255) + ((v >>> 8) & 255) + ((v >>> 16) & 255) + (v >>> 24);
-      }
-      for (let i = full << 2, end = base + k; i < end; i++) sum += list[i]!;
-    }
-    return sum;
-  };
+  const masks = LIST_TAIL_MASKS;
+  const words = slotsPerHost >>> 2;
+  if (slotsPerHost !== 16 && slotsPerHost % 8 !== 0) throw new RangeError(`scan bench: slotsPerHost ${slotsPerHost} is neither 16 nor a multiple of 8`);
+  const oursOps =
+    slotsPerHost === 16
+      ? (from: number, to: number): number => {
+          let sum = 0;
+          for (let j = from; j < to; j++) {
+            const h = stream[j]!;
+            const q = h << 2;
+            const m = cache.activeCount(h) << 2;
+            const v0 = list32[q]! & masks[m]!;
+            const v1 = list32[q + 1]! & masks[m + 1]!;
+            const v2 = list32[q + 2]! & masks[m + 2]!;
+            const v3 = list32[q + 3]! & masks[m + 3]!;
+            sum = (sum + (v0 & 255) + ((v0 >>> 8) & 255) + ((v0 >>> 16) & 255) + (v0 >>> 24)) | 0;
+            sum = (sum + (v1 & 255) + ((v1 >>> 8) & 255) + ((v1 >>> 16) & 255) + (v1 >>> 24)) | 0;
+            sum = (sum + (v2 & 255) + ((v2 >>> 8) & 255) + ((v2 >>> 16) & 255) + (v2 >>> 24)) | 0;
+            sum = (sum + (v3 & 255) + ((v3 >>> 8) & 255) + ((v3 >>> 16) & 255) + (v3 >>> 24)) | 0;
+          }
+          return sum;
+        }
+      : (from: number, to: number): number => {
+          let sum = 0;
+          for (let j = from; j < to; j++) {
+            const h = stream[j]!;
+            const k = cache.activeCount(h);
+            // Full steps of 8 entries, leaving a tail of 1..8 (0 when the host has none).
+            let steps = (k - 1) >> 3;
+            steps &= ~(steps >> 31);
+            let q = h * words;
+            const full = q + (steps << 1);
+            for (; q < full; q += 2) {
+              const v = list32[q]!;
+              const u = list32[q + 1]!;
+              sum = (sum + (v & 255) + ((v >>> 8) & 255) + ((v >>> 16) & 255) + (v >>> 24)) | 0;
+              sum = (sum + (u & 255) + ((u >>> 8) & 255) + ((u >>> 16) & 255) + (u >>> 24)) | 0;
+            }
+            const m = (k - (steps << 3)) << 2;
+            const v = list32[q]! & masks[m]!;
+            const u = list32[q + 1]! & masks[m + 1]!;
+            sum = (sum + (v & 255) + ((v >>> 8) & 255) + ((v >>> 16) & 255) + (v >>> 24)) | 0;
+            sum = (sum + (u & 255) + ((u >>> 8) & 255) + ((u >>> 16) & 255) + (u >>> 24)) | 0;
+          }
+          return sum;
+        };
   const ours = (): void => {
     const end = cursor + SCAN_BATCH;
     sink = (sink + oursOps(cursor, end)) | 0;
@@ -633,7 +671,8 @@ function benchScan(n: number, slotsPerHost: number, timeMs: number, mapEstimate:
       sink = (sink + mapOps(mc, end)) | 0;
       mc = end === L ? 0 : end;
     };
-    checkSame(`GUID-cache scan (${slotsPerHost} slots)`, oursSum, mapOps(0, L));
+    // Ours sums in int32 (| 0, no overflow checks in the loop): compare modulo 2^32.
+    checkSame(`GUID-cache scan (${slotsPerHost} slots)`, oursSum, mapOps(0, L) | 0);
   } else {
     note = 'Map baseline skipped: it would not fit the V8 heap at this size';
   }
@@ -843,15 +882,15 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
   const limits: Array<[string, string]> = [
     [
       'LID-vGUID lookup',
-      'a lookup is one hash and one random 16-byte slot read, plus a short probe run that crosses into the next cache line for about a fifth of the keys at load 0.75. From cache the cost is the latency of the hash -> slot address -> load -> compare chain and the mispredicted probe exit (cut for issue 3 item 7: the home slot is one multiply by n/2^32 and a truncation instead of a float divide and Math.floor, the probe is written out with the stride a constant, identical slots either way). Beyond the caches a single lookup waits for its own DRAM miss, and its probe loop\'s data-dependent exit stops the CPU from starting the next lookup\'s load early, so single lookups cost about one miss each (huge pages take the page walk out of it) against the Map\'s chain of about four dependent misses (bucket, entry, bigint key, record). lidMany, the batched row, is software-pipelined: the next 16 lookups\' home lines (and the line after each) are touched in a tight pass of independent loads before the current 16 are probed, so it is bound by how many DRAM reads the machine overlaps. Tried in an earlier session and not kept: 64-byte buckets of four slots compared without branches (no faster)',
+      'a lookup is one hash and one random 16-byte slot read, plus a short probe run that crosses into the next cache line for about a fifth of the keys at load 0.75. From cache the cost is the latency of the hash -> slot address -> load -> compare chain and the mispredicted probe exit (cut for issue 3 item 7: the home slot is one multiply by n/2^32 and a truncation instead of a float divide and Math.floor, the probe is written out with the stride a constant, identical slots either way). Beyond the caches a single lookup waits for its own DRAM miss, and its probe loop\'s data-dependent exit stops the CPU from starting the next lookup\'s load early, so single lookups cost about one miss each (huge pages take the page walk out of it) against the Map\'s chain of about four dependent misses (bucket, entry, bigint key, record). lidMany, the batched row, is software-pipelined for tables of 32 MiB or more: the next 16 lookups\' home lines (and the line after each) are touched in a tight pass of independent loads before the current 16 are probed, so it is bound by how many DRAM reads the machine overlaps; below 32 MiB it looks keys up one after another (measured side by side at 10^5: pipelined 33.6-38.6 ns, one by one 28-31), so at 10^5 it is the single lookup\'s figure within noise. Tried in an earlier session and not kept: 64-byte buckets of four slots compared without branches (no faster)',
     ],
     [
       'Trap park+match+remove',
-      'an operation is a find, a backward-shift delete and an insert with its park-order ring entry, touching two unrelated records at random (the matched one and the new vGUID\'s home slot). With the table in cache (the 10^3 row) the operation is pure work — two hashes, two probe loops with their mispredicted exits, the delete\'s shift loop, the liveness bit, the ring append and the amortised squeeze of dead ring entries (the in-cache figure below); where that alone is more than a tenth of the Map\'s operation at 10^5 or 10^7, no placement in memory brings the row to 10x. The Map\'s delete + set is a cheap insertion-ordered FIFO, the closest of the four comparisons',
+      'an operation is a find, a backward-shift delete and an insert with its park-order ring entry, touching two unrelated records at random (the matched one and the new vGUID\'s home slot, plus the next 32-byte slot, in the next cache line half the time, for the delete\'s shift). Cut for issue 3 item 7 (session 5): the delete\'s moves are branch-free (the per-entry "may it move back" test was a coin toss the predictor missed about half the time), the ring keeps no liveness bitmap (an entry is live when its record names it back, so a remove touches nothing but the record), and the key streams are in int32 form so no GUID half is boxed on its way into park() (about 40 ns per op with the table in cache). What is left at 10^5 and 10^7 is memory latency: the SM handles one GUIDInfoRecord MAD at a time, the Set that matches and the Delete that parks are different MADs, so the two records\' misses overlap only as far as the out-of-order core reaches past one operation\'s mispredicted probe exits. A batched API that touched the slots of several queued requests first would overlap them, but the SM has no such path (it serves each MAD on its own event), so the row does not use one. The Map\'s delete + set is a cheap insertion-ordered FIFO, the closest of the four comparisons'
     ],
     [
       'Dom0 GUID-cache scan',
-      'per host both sides do a short sequential read of the active VFs (our dense byte list, read four VF numbers per 32-bit load; the Map\'s walk of its entry table). The list of a host is in cache at 10^5 (100 KB in all), so the row is bound by instructions and branches: the per-host count varies at random, so the loop\'s exit is mispredicted about once per host, a cost of the order of the 10x budget itself with 8 active VFs per host; with 64 the ratio tends to the per-VF costs (a load yields 4 VFs against one iterator step and a property load per VF in the Map)',
+      'per host both sides do a short sequential read of the active VFs (our dense byte list, four VF numbers per 32-bit load, the tail masked instead of looped over; the Map\'s walk of its entry table). The lists are in cache at 10^5 (100 KB in all), so the row is bound by instructions: with 128 slots (about 64 active) by the per-VF work of taking each number out of its word and adding it (about 2.75 operations per VF), with one mispredicted exit per host'
     ],
     ['VM path-cache check', 'as for the LID-vGUID lookup: one random slot read per check (in the VM\'s region) against the Map\'s chain of dependent misses (per-VM Map, bucket, entry, bigint key, record)'],
   ];
@@ -883,9 +922,9 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
     'The Map side gets the same keys converted to bigint before timing; both sides run the whole stream once before timing and must produce the same checksum.',
     'Each task folds its checksum into a closure variable as (sink + sum) | 0, which stays a small integer: an unbounded float sum (the earlier `sink += sum`) made V8 deoptimise and recompile the tasks about 1500 times per run, inside the timed loops (seen with --trace-deopt; figures before this change understate both sides, ours most).',
     'Rows under 10x name the cost of one dependent cache/DRAM miss at the table\'s footprint, measured in the same run by a seeded pointer chase in a SharedArrayBuffer (TLB misses included; the buffer is on the same kind of pages as the tables), to show which ops are memory-latency bound.',
-    'Map bytes per entry: V8 heap growth (after forced GC) while building the Map, its bigint keys and value objects, over entries (small Maps built repeatedly to at least 2e5 entries). Ours: the SharedArrayBuffer bytes over entries (the trap table: 32-byte slots plus its park-order ring of 2^k >= 1.5 x capacity 16-byte entries and their liveness bits; the GUID cache is counted per active VF, half the slots active).',
-    'Trap op = Algorithm 1 on a Set then a Delete: find a random parked vGUID, read its old LID and host, remove it, then park a random unparked vGUID (pool n + n/8 + 1024; the stream\'s second half undoes the first so it replays forever and the table stays at n). The Map side allocates a new record object per park, as such code would, and its insertion order is the park order. The trap table runs at its default load factor 0.5 with its park-order ring maintained (as the SM uses it).',
-    'GUID-cache scan op = enumerate the active VF slots of one random host and "forward" to each (sum of slot numbers); ours reads the host\'s dense list four VF numbers per 32-bit load (activeList32; each number is taken out and added on its own) and the last count % 4 bytewise; the Map baseline is the strongest natural one: per host a Map of only the active VFs, iterated.',
+    'Map bytes per entry: V8 heap growth (after forced GC) while building the Map, its bigint keys and value objects, over entries (small Maps built repeatedly to at least 2e5 entries). Ours: the SharedArrayBuffer bytes over entries (the trap table: 32-byte slots plus its park-order ring of 2^k >= 1.5 x capacity 16-byte entries; the GUID cache is counted per active VF, half the slots active).',
+    'Trap op = Algorithm 1 on a Set then a Delete: find a random parked vGUID, read its old LID and host, remove it, then park a random unparked vGUID (pool n + n/8 + 1024; the stream\'s second half undoes the first so it replays forever and the table stays at n). The Map side allocates a new record object per park, as such code would, and its insertion order is the park order. The trap table runs at its default load factor 0.5 with its park-order ring maintained (as the SM uses it). Our key streams are Int32Arrays (the same bits): GUID halves of 2^31 or more passed as u32 to park(), which V8 does not inline, would be boxed as heap numbers, one allocation each; the table takes either form and the SM passes int32 (sa-guid-info-record.ts).',
+    'GUID-cache scan op = enumerate the active VF slots of one random host and "forward" to each (sum of slot numbers); ours reads the host\'s dense list (activeList32) four VF numbers per 32-bit load, each number taken out and added on its own, and masks the words holding the last entries with LIST_TAIL_MASKS instead of looping over them (16 slots: the host\'s four words, read whole, no data-dependent branch; 128 slots: two words per step, then the last 1..8 entries\' two words masked); the Map baseline is the strongest natural one: per host a Map of only the active VFs, iterated. Both sides visit the VFs in attach order (a detach moves the last one into the gap). The engine\'s Dom0 is not this loop: it rebuilds a per-host list of VM indices in slot order (activeSlots, the bitmap walk) only when a VF changes, and a notice\'s fan-out checks bit-sliced cache summaries over that list; the dense list cannot replace its rebuild without changing the forwarding order, and with it delivery times, so Dom0 keeps the bitmap walk.',
     `Entry counts: ${sizes.join(', ')}${quick ? ' (quick: 10^7 skipped)' : ''}; tinybench ${timeMs} ms per task, split over the rounds.`,
   ];
   notes.push(...limitNotes);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { GuidCache } from '../core/tables/index.js';
+import { GuidCache, LIST_TAIL_MASKS } from '../core/tables/index.js';
 import { xorshift32 } from './tables-rng.js';
 
 test('attach, read back, detach; the scan lists only active slots in order', (t) => {
@@ -148,4 +148,59 @@ test('activeList32 reads the same dense lists four VF numbers per word; refuses 
   }
   const odd = new GuidCache(2, 6);
   t.throws(() => odd.activeList32, { instanceOf: RangeError, message: 'GuidCache: activeList32 needs slotsPerHost a multiple of 4, got 6' });
+});
+
+test('LIST_TAIL_MASKS keep exactly the first c bytes of a 16-byte run; masked whole-word walks list the active VFs', (t) => {
+  t.is(LIST_TAIL_MASKS.length, 17 * 4);
+  const bytes = new Uint8Array(16).map((_, i) => 0xa0 + i);
+  const words = new Uint32Array(bytes.buffer);
+  for (let c = 0; c <= 16; c++) {
+    const out = new Uint8Array(16);
+    const outWords = new Uint32Array(out.buffer);
+    for (let q = 0; q < 4; q++) outWords[q] = words[q]! & LIST_TAIL_MASKS[c * 4 + q]!;
+    t.deepEqual(Array.from(out), Array.from(bytes).map((b, i) => (i < c ? b : 0)), `c = ${c}`);
+  }
+  // The two walks of the tables bench (16 slots: four words masked by the count; 128 slots:
+  // two words per step, then the last 1..8 entries' two words masked) visit exactly the
+  // host's active list, in order, with zeros after it.
+  for (const slots of [16, 128]) {
+    const hosts = 7;
+    const c = new GuidCache(hosts, slots);
+    const next = xorshift32(slots + 1);
+    let guid = 1;
+    for (let op = 0; op < 5000; op++) {
+      const h = next() % hosts;
+      const s = next() % slots;
+      if (c.isActive(h, s)) c.detach(h, s);
+      else c.attach(h, s, 0xabd, guid++);
+    }
+    for (let s = 0; s < slots; s++) if (!c.isActive(0, s)) c.attach(0, s, 0xabe, guid++); // a full host
+    for (let s = 0; s < slots; s++) if (c.isActive(1, s)) c.detach(1, s); // an empty one
+    const l32 = c.activeList32;
+    for (let h = 0; h < hosts; h++) {
+      const k = c.activeCount(h);
+      const seen: number[] = [];
+      const take = (v: number): void => void seen.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24);
+      if (slots === 16) {
+        for (let q = 0; q < 4; q++) take(l32[h * 4 + q]! & LIST_TAIL_MASKS[k * 4 + q]!);
+      } else {
+        let steps = (k - 1) >> 3;
+        steps &= ~(steps >> 31);
+        let q = h * (slots >>> 2);
+        for (const full = q + (steps << 1); q < full; q += 2) {
+          take(l32[q]!);
+          take(l32[q + 1]!);
+        }
+        const m = (k - (steps << 3)) << 2;
+        take(l32[q]! & LIST_TAIL_MASKS[m]!);
+        take(l32[q + 1]! & LIST_TAIL_MASKS[m + 1]!);
+      }
+      const listed: number[] = [];
+      for (let i = 0; i < k; i++) listed.push(c.activeSlotAt(h, i));
+      t.deepEqual(seen.slice(0, k), listed, `host ${h} of ${slots} slots`);
+      t.true(seen.slice(k).every((v) => v === 0), `host ${h} of ${slots} slots: nothing past the count`);
+    }
+    t.is(c.activeCount(0), slots);
+    t.is(c.activeCount(1), 0);
+  }
 });

@@ -122,6 +122,28 @@ test('lidMany answers exactly like lid() for present, absent and 0:0 keys, in gr
   t.throws(() => m.lidMany(hs, ls, 0, 10, part), { message: /exceeds .* or out \(5\)/ });
 });
 
+test('lidMany on a table big enough for its pipelined path (43 MB) answers exactly like lid()', (t) => {
+  // Under 32 MiB lidMany looks keys up one after another; a table this size takes the
+  // software-pipelined groups of 16, with their partial last group.
+  const m = new LidVguidTable(2_000_000);
+  t.true(m.byteLength >= 32 * 2 ** 20);
+  const { high, low } = distinctGuids(3000, 23);
+  for (let i = 0; i < 2000; i++) m.set(high[i]!, low[i]!, (i * 5) & 0xffff, 0, i, VguidState.Running);
+  const hs = new Uint32Array(3001);
+  const ls = new Uint32Array(3001);
+  hs.set(high);
+  ls.set(low);
+  const out = new Int32Array(3001);
+  m.lidMany(hs, ls, 0, 3001, out);
+  for (let i = 0; i < 3001; i++) t.is(out[i], m.lid(hs[i]!, ls[i]!));
+  t.is(out[3000], -1);
+  t.is(out[2500], -1);
+  t.is(out[7], 35);
+  const part = new Int32Array(19);
+  m.lidMany(hs, ls, 5, 19, part);
+  for (let i = 0; i < 19; i++) t.is(part[i], ((5 + i) * 5) & 0xffff);
+});
+
 test('set/delete churn against a Map reference keeps every key reachable', (t) => {
   // Small tables at high load make long probe runs, so deletes shift entries back across
   // several slots (and across the wrap at the end of the table).

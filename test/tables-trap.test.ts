@@ -42,7 +42,8 @@ test('re-parking overwrites the record; zero-half keys work; 0:0 and bad fields 
   t.is(tr.oldLid(tr.find(9, 0)), 3);
   t.throws(() => tr.park(0, 0, 1, 1, 1, 1, 30), { message: /TrapTable: GUID 0x0000000000000000 is reserved/ });
   t.throws(() => tr.park(1, 1, 0x10000, 1, 1, 1, 30), { message: 'TrapTable: oldLid must be an integer in 0..65535, got 65536' });
-  t.throws(() => tr.park(1, 1, 1, 1, -5, 1, 30), { message: 'TrapTable: portGuidHigh must be an unsigned 32-bit integer, got -5' });
+  t.throws(() => tr.park(1, 1, 1, 1, 2 ** 32, 1, 30), { message: 'TrapTable: portGuidHigh must be a 32-bit word (an integer in 0..2^32-1, or its int32 bit pattern), got 4294967296' });
+  t.throws(() => tr.park(1, 1.5, 1, 1, 1, 1, 30), { message: /TrapTable: GUID low half must be a 32-bit word .*got 1.5/ });
   t.throws(() => tr.park(1, 1, 1, 1, 1, 1, 19), { message: /parkedAtNs 19 is earlier than the previous park at 20/ });
   t.throws(() => tr.park(1, 1, 1, 1, 1, 1, Number.NaN), { message: /parkedAtNs NaN/ });
 });
@@ -156,10 +157,10 @@ test('capacity error, growth with the FIFO intact, shared view', (t) => {
   t.is(g.size, 50, 'expiry through the second view is visible in the first');
   t.is(g.find(5, 50), -1);
   t.is(g.parkedAt(g.find(5, 51)), 51);
-  t.is(TrapTable.bytesPerEntry(0.75), 32 / 0.75 + 1.5 * 16.125);
-  t.is(TrapTable.bytesPerEntry(), 64 + 1.5 * 16.125);
-  t.is(new TrapTable(100).byteLength, 64 + 200 * 32 + 256 * 16 + 256 / 8, 'default load 0.5: 32-byte slots, then a 2^k-entry ring of 16-byte entries and liveness bits, 2^k >= 1.5 x capacity');
-  t.is(new TrapTable(200).byteLength, 64 + 400 * 32 + 512 * 16 + 512 / 8);
+  t.is(TrapTable.bytesPerEntry(0.75), 32 / 0.75 + 1.5 * 16);
+  t.is(TrapTable.bytesPerEntry(), 64 + 1.5 * 16);
+  t.is(new TrapTable(100).byteLength, 64 + 200 * 32 + 256 * 16, 'default load 0.5: 32-byte slots, then a 2^k-entry ring of 16-byte entries, 2^k >= 1.5 x capacity');
+  t.is(new TrapTable(200).byteLength, 64 + 400 * 32 + 512 * 16);
   t.is(g.byteLength, g.toShared().buffer.byteLength + g.toShared().ring.byteLength);
   g.checkInvariants();
 });
@@ -251,7 +252,7 @@ test('matches out of park order leave dead ring entries that are squeezed out in
   tr.checkInvariants();
 });
 
-test('a sparse table squeezes its ring by probing, a full one by scanning: both keep order and sequences', (t) => {
+test('a sparse table and a full one both squeeze their rings keeping order and sequences', (t) => {
   for (const live of [10, 900]) {
     const tr = new TrapTable(1000);
     const next = xorshift32(live);
@@ -272,5 +273,59 @@ test('a sparse table squeezes its ring by probing, a full one by scanning: both 
     tr.forEach((_h, lo) => seen.push(lo));
     t.deepEqual(seen, order, `${live} records: ring order is re-park order`);
     for (const k of order.slice(0, 3)) t.is(tr.oldLid(tr.find(9, k)), k);
+  }
+});
+
+test('GUID halves in int32 form park, find and remove the same records as their u32 form', (t) => {
+  const tr = new TrapTable(8);
+  tr.park(0x8000_0001 | 0, 0xffff_fff0 | 0, 7, 2, 0x9000_0000 | 0, 0xfeed_beef | 0, 1);
+  const s = tr.find(0x8000_0001, 0xffff_fff0);
+  t.true(s >= 0);
+  t.is(tr.find(0x8000_0001 | 0, 0xffff_fff0 | 0), s);
+  t.is(tr.vguidHigh(s), 0x8000_0001, 'stored and read back as u32');
+  t.is(tr.vguidLow(s), 0xffff_fff0);
+  t.is(tr.portGuidHigh(s), 0x9000_0000);
+  t.is(tr.portGuidLow(s), 0xfeed_beef);
+  tr.park(0x8000_0001, 0xffff_fff0, 8, 2, 0, 0, 2); // the u32 form re-parks the same record
+  t.is(tr.size, 1);
+  t.is(tr.oldLid(tr.find(0x8000_0001 | 0, 0xffff_fff0 | 0)), 8);
+  t.true(tr.remove(0x8000_0001 | 0, 0xffff_fff0 | 0));
+  t.is(tr.size, 0);
+  tr.checkInvariants();
+});
+
+test('backward-shift deletes at load 0.9, across the wrap, keep a churned table equal to a Map', (t) => {
+  // Long probe clusters (and the wrap from the last slot to the first) exercise the delete's
+  // branch-free moves: an entry copied into the hole but not allowed to move must leave no trace.
+  for (const cap of [20, 150]) {
+    const tr = new TrapTable(cap, { maxLoad: 0.9 });
+    const ref = new Map<number, number>();
+    const next = xorshift32(cap * 7 + 1);
+    let now = 0;
+    for (let op = 0; op < 30_000; op++) {
+      const k = 1 + (next() % (cap * 2));
+      now++;
+      if (ref.size < cap && next() % 2 === 0) {
+        tr.park(11, k, k & 0xffff, k, 0, k, now);
+        ref.set(k, now);
+      } else {
+        t.is(tr.remove(11, k), ref.delete(k));
+      }
+      if (op % 2999 === 0) tr.checkInvariants();
+    }
+    tr.checkInvariants();
+    t.is(tr.size, ref.size);
+    for (let k = 1; k <= cap * 2; k++) {
+      const s = tr.find(11, k);
+      t.is(s >= 0, ref.has(k), `key ${k}`);
+      if (s >= 0) {
+        t.is(tr.oldLid(s), k & 0xffff);
+        t.is(tr.portGuidLow(s), k);
+        t.is(tr.parkedAt(s), ref.get(k)!);
+      }
+    }
+    const order: number[] = [];
+    tr.forEach((_h, lo) => order.push(lo));
+    t.deepEqual(order, [...ref.entries()].sort((a, b) => a[1] - b[1]).map(([k]) => k));
   }
 });

@@ -131,7 +131,9 @@ export function attachVguid(sm: SubnetManager, host: number, index: number, high
   if (sm.lidVguid.lid(high, low) < 0 && sm.portHost.get(high, low) >= 0) sm.portGuidsAsVguids++;
   sm.lidVguid.set(high, low, lid, index, host, VguidState.Running);
   const trap = sm.trapTable;
-  const slot = trap.find(high, low);
+  // GUID halves go to the trap table in int32 form: a u32 half of 2^31 or more passed to a
+  // function V8 does not inline is boxed as a heap number (see TrapTable.park).
+  const slot = trap.find(high | 0, low | 0);
   if (slot >= 0) {
     const oldLid = trap.oldLid(slot);
     if (oldLid !== lid) {
@@ -153,7 +155,8 @@ export function attachVguid(sm: SubnetManager, host: number, index: number, high
     } else {
       c[Counter.smReboots]!++;
     }
-    trap.remove(high, low);
+    // emitPath and nextSequence leave the trap table alone, so the slot still holds the record.
+    trap.removeAt(slot);
     // per-pf-interest: notices that went out while this VM was migrating are owed to it.
     sm.reports.onArrival(high, low, nowNs);
   } else {
@@ -170,8 +173,8 @@ export function detachVguid(sm: SubnetManager, host: number, index: number, nowN
   if ((high | low) === 0) return false;
   // Issue 7: the trap table is bounded. When it is full the oldest parked record is expired
   // early (UnPath, as trapExpiryNs would do), so a delete is never refused and the table never grows past the bound.
-  if (sm.trapTable.size >= sm.maxParked && sm.trapTable.find(high, low) < 0) evictOldest(sm, nowNs);
-  sm.trapTable.park(high, low, sm.hostLid[host]!, host, sm.hostPortGuidHigh[host]!, sm.hostPortGuidLow[host]!, nowNs);
+  if (sm.trapTable.size >= sm.maxParked && sm.trapTable.find(high | 0, low | 0) < 0) evictOldest(sm, nowNs);
+  sm.trapTable.park(high | 0, low | 0, sm.hostLid[host]!, host, sm.hostPortGuidHigh[host]! | 0, sm.hostPortGuidLow[host]! | 0, nowNs);
   if (sm.lidVguid.delete(high, low) && sm.portHost.get(high, low) >= 0) sm.portGuidsAsVguids--;
   sm.aliasHigh[k] = 0;
   sm.aliasLow[k] = 0;

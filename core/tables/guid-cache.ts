@@ -23,6 +23,26 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const HEADER_WORDS = 8;
 export const MAX_SLOTS_PER_HOST = 128;
 
+/**
+ * Byte masks for reading a dense active list whole words at a time with no data-dependent
+ * tail loop: LIST_TAIL_MASKS[c * 4 + q] keeps the bytes of word q (0..3) that hold the first
+ * c entries (c in 0..16) of a run of 16 list bytes starting on a word boundary. A loop over a
+ * host's activeList32 words ends in a tail of count & 3 entries (or, four words at a time,
+ * count & 15); masking the tail's words instead of looping over its bytes takes the loop's
+ * exit branch, whose trip count varies at random from host to host and which the branch
+ * predictor misses about once per host, out of the scan. Masked-off bytes read as 0.
+ */
+export const LIST_TAIL_MASKS: Uint32Array = (() => {
+  const m = new Uint32Array(17 * 4);
+  for (let c = 0; c <= 16; c++) {
+    for (let q = 0; q < 4; q++) {
+      const bytes = Math.max(0, Math.min(4, c - 4 * q));
+      m[c * 4 + q] = bytes === 4 ? 0xffffffff : (1 << (8 * bytes)) - 1;
+    }
+  }
+  return m;
+})();
+
 export interface GuidCacheShared {
   readonly buffer: SharedArrayBuffer;
 }
@@ -200,7 +220,8 @@ export class GuidCache {
    * must have a multiple of 4 slots. For Algorithm 2 loops over hosts with many VFs: one load
    * yields four VF numbers,
    * `for (q = base / 4; q < base / 4 + (n >>> 2); q++) { v = l32[q]; forward(v & 255); forward((v >>> 8) & 255); ... }`
-   * then the last n & 3 entries from activeList. Read it, never write it.
+   * then the last n & 3 entries from activeList, or the tail's words masked with
+   * LIST_TAIL_MASKS (no loop over the tail). Read it, never write it.
    */
   get activeList32(): Uint32Array {
     if (this.slotsPerHost % 4 !== 0) {

@@ -27,6 +27,19 @@ export function checkU32(table: string, field: string, value: number): void {
   }
 }
 
+/**
+ * Rejects anything that is not a 32-bit word: an integer in [0, 2^32) or the same bits as a
+ * signed int32, [-2^31, 0). For GUID halves, which are bit patterns: a caller may keep them in
+ * int32 form (an Int32Array, or x | 0), which V8 passes between functions as small integers,
+ * where a u32 of 2^31 or more crossing a call that is not inlined is boxed as a heap number
+ * (an allocation per argument).
+ */
+export function checkWord32(table: string, field: string, value: number): void {
+  if (value !== value >>> 0 && value !== (value | 0)) {
+    throw new RangeError(`${table}: ${field} must be a 32-bit word (an integer in 0..2^32-1, or its int32 bit pattern), got ${value}`);
+  }
+}
+
 /** Rejects an integer outside [0, max]. */
 export function checkRange(table: string, field: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 0 || value > max) {
