@@ -64,8 +64,7 @@ export class RealTimeScheduler implements Scheduler {
     const q = this.queue;
     let now = this.nowNs;
     // Everything due (and what the handlers schedule for now) runs in this batch.
-    while (!this.stopped && q.size > 0 && q.peekTime() <= now) {
-      q.pop();
+    while (!this.stopped && q.popNotAfter(now)) {
       this.handled++;
       this.handler(q.kind, q.a, q.b, q.c, q.nowNs);
       if ((this.handled & 63) === 0) now = this.nowNs;
