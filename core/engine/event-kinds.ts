@@ -13,6 +13,8 @@ export const EventOwner = {
 export const EventKind = {
   /** a = slab slot of an in-flight MAD. */
   FabricDeliver: 0x01,
+  /** The same, to a LID the SM is bound at: its own kind, so it can have a FIFO lane of its own. */
+  FabricDeliverToSm: 0x02,
   /** The SM's Report transmit path is free: the notice whose turn it is sends its next Report (a unused). */
   SmFanout: 0x10,
   /** a = outstanding Report slot, b = its generation. */

@@ -25,7 +25,7 @@ export interface Scheduler {
 
 const INITIAL_CAPACITY = 1024;
 /** Lanes a queue can have (each a ring buffer). */
-export const MAX_LANES = 5;
+export const MAX_LANES = 7;
 /** Kinds below this can be given a lane. */
 const LANE_KINDS = 256;
 const LANE_INITIAL_CAPACITY = 1024;

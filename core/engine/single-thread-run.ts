@@ -76,6 +76,13 @@ export class EmulatedSubnet {
     q.setLane(EventKind.VmPeerDetect, 3);
     // The SM's fan-out turns: one pending at a time, at the transmitter's free time (monotone).
     q.setLane(EventKind.SmFanout, 4);
+    // MADs on the wire, one lane each way: in a storm they arrive mostly in the order they were
+    // sent, as the SM sends a Report every smServiceNs, longer than the spread of link latencies,
+    // and each ReportResp leaves its Dom0 a fixed service time after its Report arrived. (One lane
+    // for both would take only half: a Report is sent before the previous ReportResp, which
+    // arrives first.) The few that overtake an earlier one go to the heap.
+    q.setLane(EventKind.FabricDeliver, 5);
+    q.setLane(EventKind.FabricDeliverToSm, 6);
     this.lids = assignLids(s.hosts);
     this.fabric = new EmulatedFabric({
       topology: s.topology,

@@ -133,10 +133,11 @@ export class EmulatedFabric implements Transport {
     this.guids[g + 1] = srcGuidLow;
     this.guids[g + 2] = dstGuidHigh;
     this.guids[g + 3] = dstGuidLow;
-    this.queue.push(departNs + this.latencyNs(srcLid, dstLid), EventKind.FabricDeliver, slot, 0, 0);
+    const kind = this.smSinkOf[dstLid] !== 0 ? EventKind.FabricDeliverToSm : EventKind.FabricDeliver;
+    this.queue.push(departNs + this.latencyNs(srcLid, dstLid), kind, slot, 0, 0);
   }
 
-  /** Handles a FabricDeliver event: hands the MAD to the sink bound at its LID, then frees it. */
+  /** Handles a FabricDeliver(ToSm) event: hands the MAD to the sink bound at its LID, then frees it. */
   deliver(slot: number, nowNs: number): void {
     const lid = this.dstLid[slot]!;
     const mad = this.slab.bytes(slot);
