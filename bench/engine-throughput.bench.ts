@@ -11,6 +11,10 @@
 //     bound what sharding can give (see the notes);
 //   - as whole runs side by side (two seeds) on 1 and on 2 workers: parallelism across runs,
 //     on fresh worker threads (as `repath run --workers` does) and on threads already warm.
+// Beside them, the bound on what any conservatively synchronised engine could do with this storm
+// on 2 cores (bench/conservative-bound.ts): the SM <-> host cut's event spacing against the
+// lookahead, and the fan-out's share of the one-thread phase, the only work that can leave the
+// SM's thread.
 // Counters must be identical in every mode (they are checked); only the phase is timed (setup
 // and worker start-up excluded) except for whole runs, whose wall time includes their setup.
 // Passes alternate between modes and each mode keeps its fastest: on a shared machine, a burst
@@ -34,6 +38,7 @@ import { EAGER_PUBLISH_WORDS } from '../core/engine/shard/record-ring.js';
 import { Counter } from '../core/metrics/counters.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { machineFacts, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
+import { cutSpacing, parallelBound, phaseShares, spinRoundTripNs, type ParallelBound } from './conservative-bound.js';
 
 interface Measured {
   mode: string;
@@ -45,7 +50,7 @@ interface Measured {
   events: number;
   counters: Float64Array;
   shards: number;
-  /** Main thread's and shards' CPU ns over the phase (sharded runs; NaN otherwise). */
+  /** Main thread's and shards' CPU ns over the phase (sharded and one-thread runs; NaN otherwise). */
   mainCpuNs: number;
   shardCpuNs: number;
   syncs: number;
@@ -66,7 +71,8 @@ function summarize(mode: string, workers: number, wallMs: number, outs: readonly
     events: merged.events,
     counters: c,
     shards: outs[0]?.shards ?? 0,
-    mainCpuNs: o.mainCpuNs ?? NaN,
+    // A one-thread run's only thread is its main thread.
+    mainCpuNs: o.mainCpuNs ?? o.phaseCpuNs ?? NaN,
     shardCpuNs: o.shardCpuNs === undefined || o.shardCpuNs.length === 0 ? NaN : o.shardCpuNs.reduce((a, b) => a + b, 0),
     syncs: o.shardSyncs ?? 0,
   };
@@ -101,7 +107,8 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   // decided by scheduler hiccups on a shared machine).
   const migrations = quick ? 10 : 160;
   const storm = (seed: number) => generateScenario({ seed, hosts, slotsPerHost, vmsPerHost, peersPerVm: 8, migrations });
-  const task: SchemeTask = { scenario: storm(1), scheme: 'per-pf', setup: 'direct' };
+  const scenario = storm(1);
+  const task: SchemeTask = { scenario, scheme: 'per-pf', setup: 'direct' };
   // Whole runs side by side: the same storm on two seeds, each a one-thread run on a worker.
   const wholeTasks: SchemeTask[] = [1, 2].map((seed) => ({ scenario: storm(seed), scheme: 'per-pf', setup: 'direct', shard: false }));
   // Warm-up (JIT, worker start-up code paths) on a storm of the same shape, not measured.
@@ -122,9 +129,12 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   // Four passes: on a 2-core machine shared with other jobs a pass can lose its core for a while.
   const repeats = quick ? 1 : 4;
   const best = new Map<string, Measured>();
+  // The one-thread engine's least CPU per migration phase (T of the bound below, per Report).
+  let oneThreadCpuNs = Infinity;
   const keep = (m: Measured) => {
     const b = best.get(m.mode);
     if (b === undefined || m.wallMs < b.wallMs) best.set(m.mode, m);
+    if (m.workers === 0 && m.mainCpuNs < oneThreadCpuNs) oneThreadCpuNs = m.mainCpuNs;
   };
   for (let r = 0; r < repeats; r++) {
     // The one-thread phase is ~30 ms: a scheduler hiccup decides it, so it gets three tries per pass.
@@ -138,6 +148,10 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   }
   await pool1.destroy();
   await pool2.destroy();
+  // What any conservative engine could reach on this storm (bench/conservative-bound.ts).
+  const cut = cutSpacing(scenario, 'per-pf');
+  const shares = await phaseShares(scenario, 'per-pf', {}, quick ? 1 : 3);
+  const handoffNs = await spinRoundTripNs();
   const one = best.get('one thread')!;
   const s1 = best.get('sharded, 1 worker')!;
   const s2 = best.get('sharded, 2 workers')!;
@@ -173,10 +187,24 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   }));
   const round2 = (x: number) => Math.round(x * 100) / 100;
   const total2 = rate(s2, s2.cacheChecks);
+  // T, F and the chain C per Report; the bounds with one lookahead (serial: T - F) and with one per host (serial: C and a hand-off).
+  const oneThreadNsPerReport = oneThreadCpuNs / one.reports;
+  const fanoutNs = shares.fanoutShare * oneThreadNsPerReport;
+  const chainNs = shares.chainShare * oneThreadNsPerReport;
+  const checksPerReport = one.cacheChecks / one.reports;
+  const leastLookahead = parallelBound(oneThreadNsPerReport, oneThreadNsPerReport - fanoutNs, checksPerReport, 2);
+  const hostLookahead = parallelBound(oneThreadNsPerReport, chainNs + handoffNs, checksPerReport, 2);
+  // What an engine of a kind could reach at best, beside the targets it would need to reach.
+  const boundTargets = (kind: string, formula: string, b: ParallelBound): TargetCheck[] => [
+    { name: `Bound on 2 cores, ${kind}: speed-up over the one-thread engine, ${formula}`, target: '>= 1.7', measured: round2(b.maxSpeedup), met: b.maxSpeedup >= 1.7 },
+    { name: `Bound on 2 cores, ${kind}: VM cache checks per second in total`, target: '>= 100e6', measured: Math.round(b.maxCacheChecksPerSecond), met: b.maxCacheChecksPerSecond >= 100e6 },
+  ];
   const targets: TargetCheck[] = [
     { name: 'Notice deliveries per second, sharded engine, 2 workers over 1 worker', target: '>= 1.7', measured: round2(shardedRatio), met: shardedRatio >= 1.7 },
     { name: 'VM cache checks per second in total, sharded engine, 2 workers', target: '>= 100e6', measured: Math.round(total2), met: total2 >= 100e6 },
     { name: 'VM cache checks per second, one thread (fast fan-out, whole storm)', target: '>= 50e6', measured: Math.round(rate(one, one.cacheChecks)), met: rate(one, one.cacheChecks) >= 50e6 },
+    ...boundTargets('one lookahead (the least link latency, as here)', 'T / max(T - F, T / 2)', leastLookahead),
+    ...boundTargets('a lookahead per host (Dom0s on the shards, spinning hand-offs)', 'T / max(C + H, T / 2)', hostLookahead),
     { name: 'Notice deliveries per second, whole runs side by side, 2 workers over 1 worker', target: '>= 1.7', measured: round2(wholeRatio), met: wholeRatio >= 1.7 },
     { name: 'Notice deliveries per second, whole runs side by side on warm workers, 2 workers over 1 worker', target: '>= 1.7', measured: round2(warmRatio), met: warmRatio >= 1.7 },
   ];
@@ -190,7 +218,8 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
       `One per-pf storm: ${hosts} hosts x ${vmsPerHost} VMs (${slotsPerHost} VF slots), 8 uniform peers per VM, ${migrations} migrations, direct setup. Rates are over the migration phase's wall time (setup and worker start-up excluded; the sharded modes on warm pool threads), except "whole runs", two such storms (seeds 1, 2) as one-thread runs side by side, timed with their setup, on fresh worker threads (a new pool per batch, as \`repath run --workers\` does) and on warm ones (threads that already ran one such storm). Every mode is warmed up on a storm of the same shape first. Best of ${repeats} alternating passes per mode (three tries per pass for the one-thread mode); counters are checked identical across modes.`,
       'Fast fan-out: Dom0 keeps each host\'s Algorithm 2 list (the VMs of its active VF slots, in slot order) and a bit-sliced copy of their 128-bit cache summaries, rebuilt only when a VF or a VM\'s summary changes, so one notice\'s checks for a host are 3 x ceil(slots / 32) word ANDs, and the path cache is probed only for VMs with the vGUID\'s three summary bits set (about 0.5% here: Bloom false positives, each a cold hash probe). Per Report the main thread then does the SM\'s fan-out turn (the notice encoded once per notice, only the TID stamped), the Report and ReportResp MADs through the fabric, Dom0\'s decode and ReportResp (the Report copied, its header patched) and 4 events, the Report timeouts in a FIFO lane instead of the heap.',
       `Sharded: the SM, fabric and Dom0s stay on the main thread and only the VMs' checks and updates move to the shard threads (each keeps, per host, the VMs it owns there and their bit-sliced cache summaries, as Dom0 does on one thread). Records are published to the shards in batches of ${PUBLISH_BATCH_WORDS} words (~${Math.round(PUBLISH_BATCH_WORDS / 9)} per-host fan-outs), or of ${EAGER_PUBLISH_WORDS} words to a shard that waits for data, so the shards work while the main thread goes on and a Sync finds them close behind, and a host's fan-out goes only to the shards with a VM there. The main thread Syncs the shards only where a VM may send: ${s1.syncs} Syncs with 1 worker (a repaired peer's pending RC detection needs none). Per Report the main thread spent ${s1.mainCpuNs > 0 ? (s1.mainCpuNs / s1.reports / 1000).toFixed(2) : '?'} µs of CPU with 1 worker (M) and the shards ${s1.shardCpuNs > 0 ? (s1.shardCpuNs / s1.reports / 1000).toFixed(2) : '?'} µs (S); with 2 workers M = ${s2.mainCpuNs > 0 ? (s2.mainCpuNs / s2.reports / 1000).toFixed(2) : '?'} µs, S = ${s2.shardCpuNs > 0 ? (s2.shardCpuNs / s2.reports / 1000).toFixed(2) : '?'} µs in total. On 2 cores 1 worker takes about max(M, S) per Report and 2 workers about max(M, S/2, (M + S)/2): with M >= S the main thread bounds both, and 2 workers over 1 can reach 1.7 only when M <= ~0.15 S.`,
-      'Why M is what it is (one-thread CPU profile of this storm, self time by component): per Report the main thread runs 4 events (the SM\'s fan-out turn, the Report and the ReportResp through the fabric, the Report\'s time-out), the SM\'s turn and its ReportResp (~20% of its time), the two MADs through the fabric (a 256-byte copy into a slab slot each, ~10%), Dom0\'s validation and decode of the Report and its ReportResp (~20%), and the event loop (~17%); the sharded run adds the ring records, their copy into the replay log (crash recovery) and the Syncs. Moving Dom0\'s Report handling to the shards would leave the SM alone on the main thread (an estimated ~0.6-0.7 µs per Report: about 1.4x with 2 workers, ~100 M checks/s), but needs the ReportResp\'s arrival at the SM scheduled when the Report leaves (its time is known: Dom0 answers after a fixed service time) so that events keep their order exactly; 1.7x further needs the SM\'s own per-Report bookkeeping (windows, outstanding slots, time-outs) split by subscriber across the shards, with only the transmitter\'s pacing left on the main thread. Neither is done.',
+      'Why M is what it is (one-thread CPU profile of this storm, self time by component): per Report the main thread runs 4 events (the SM\'s fan-out turn, the Report and the ReportResp through the fabric, the Report\'s time-out), the SM\'s turn and its ReportResp (~20% of its time), the two MADs through the fabric (a 256-byte copy into a slab slot each, ~10%), Dom0\'s validation and decode of the Report and its ReportResp (~20%), and the event loop (~17%); the sharded run adds the ring records, their copy into the replay log (crash recovery) and the Syncs. Moving Dom0\'s Report handling to the shards gains nothing under this engine\'s one lookahead (the SM\'s and the Dom0s\' events alternate) and, with a lookahead per host, needs a hand-off each way per Report and the one-thread engine\'s event order kept across threads (see the bounds).',
+      `The bounds (bench/conservative-bound.ts). A conservatively synchronised engine runs an event of one thread alongside another thread's only when their times differ by less than the lookahead, the least latency of a message between them. Across the SM <-> host cut the SM's Reports left at least ${cut.minReportSpacingNs} ns apart (its transmitter serves one per smServiceNs) and the least latency was ${cut.lookaheadNs} ns. With that one lookahead for the whole cut (item 2's contract, and this engine's), ${cut.hostEventsWithinLeastLookahead} of the ${cut.hostEvents} arrivals of the SM's MADs at hosts (${((cut.hostEventsWithinLeastLookahead / cut.hostEvents) * 100).toFixed(1)} %) lie within it of an event of the SM (its ${cut.cutMads} departures and arrivals): the SM's and the Dom0s' work alternate, so everything but the fan-out past the Dom0 -> VM cut (whose lookahead is a VM's least reaction time, milliseconds) is serial, wherever it runs. The fan-out (Dom0's Algorithm 2 with the VMs' bit-sliced Algorithm 3 checks, and the notices applied) is F = ${(shares.fanoutShare * 100).toFixed(1)} % of the one-thread phase by V8's sampling profiler (${shares.fanoutSamples} of ${shares.samples} samples over ${quick ? 1 : 3} runs): with T = ${(oneThreadNsPerReport / 1000).toFixed(2)} µs of one-thread CPU per Report (the least of this run's one-thread passes), no such engine takes less than max(T - F, T / 2) = ${(leastLookahead.leastNsPerReport / 1000).toFixed(2)} µs per Report on 2 cores: ${round2(leastLookahead.maxSpeedup)}x the one-thread engine and ${(leastLookahead.maxCacheChecksPerSecond / 1e6).toFixed(1)} M cache checks per second at most (${Math.round(checksPerReport)} per Report); 1.7x would need the fan-out to be ${Math.round((1 - 1 / 1.7) * 100)} % of the work (it is this small because a host's 120 checks are a few word ANDs over bit-sliced summaries). With a lookahead per host (its own latency to the SM), ${cut.hostEventsWithinHostLookahead} of those arrivals (${((cut.hostEventsWithinHostLookahead / cut.hostEvents) * 100).toFixed(1)} %) lie within it of an SM event, mostly the SM's receipt of the previous Report's ReportResp, which could then run alongside; but the Report chain stays serial: the SM's next turn waits for the Report's host (whose lookahead is shorter than the turns' spacing) and the next host waits for that turn. The chain (the SM's turn and Dom0's receipt of the Report, its fan-out excepted) is C = ${(shares.chainShare * 100).toFixed(1)} % of the phase, and each Report hands off to another thread and back, at least H = ${Math.round(handoffNs)} ns with both threads spinning (Atomics.wait and notify take ~27 µs here): no engine with Dom0s on the shards takes less than max(C + H, T / 2) = ${(hostLookahead.leastNsPerReport / 1000).toFixed(2)} µs per Report on 2 cores: ${round2(hostLookahead.maxSpeedup)}x and ${(hostLookahead.maxCacheChecksPerSecond / 1e6).toFixed(1)} M checks per second at most, with both threads spinning through the whole storm, no other overhead, the SM sharing a thread with a shard, and every event order of the one-thread engine kept across threads.`,
       'Whole runs on fresh threads scale badly because a fresh thread spends most of a whole run warming up (module loading, the scenario rebuilt from its seed, the JIT\'s interpreted and baseline tiers with its background compile and GC threads): one worker running the two storms one after another warms up once, two workers warm up twice at the same time on the same two cores. On warm threads the two runs are independent work and the ratio is that of the machine\'s free cores.',
       `Machine load when measured: load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${os.cpus().length} CPUs, shared with other jobs: absolute rates are noisy, ratios less so.`,
     ],

@@ -1,0 +1,258 @@
+// How fast could a conservatively synchronised engine run a migration storm on N cores?
+// (issue 4 item 8)
+//
+// Such an engine runs an event of one thread alongside an event of another only when their
+// times differ by less than the lookahead, the least latency of a message between the two.
+// Measured on a one-thread run of the storm:
+//   - cutSpacing: every MAD across the SM <-> host cut, tapped from the fabric. The hosts'
+//     events there are the arrivals of the SM's MADs; the SM's, its departures (whose times are
+//     its transmitter's turns) and the arrivals at it. Counted: the host events less than the
+//     lookahead from an SM event, the only ones that could run alongside the SM's work, for
+//     one lookahead for the whole cut (the least link latency: item 2's contract, and the
+//     sharded engine's) and for a lookahead per host (its own latency to the SM).
+//   - phaseShares: the fan-out's share of the phase (Dom0's Algorithm 2 with the VMs'
+//     Algorithm 3 checks, and the notices applied), past the Dom0 -> VM cut whose lookahead is
+//     a VM's least reaction time (milliseconds); and the Report chain's (the SM's transmitter
+//     turn and Dom0's receipt of the Report, its fan-out excepted).
+//   - spinRoundTripNs: the least cost of handing a word to another thread and back.
+// With one lookahead the SM's and the Dom0s' events alternate: all but the fan-out (F of the
+// one-thread CPU T per Report) is serial. With a lookahead per host, the SM's receipt of a
+// ReportResp may overlap the next Report's handling at its host, but the chain is still serial:
+// the SM's next turn waits for the Report's host (its lookahead is shorter than the spacing of
+// the turns) and that host's next Report waits for the turn, one hand-off each way per Report.
+// On N cores no engine takes less than max(serial, T / N) per Report (parallelBound).
+import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
+import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
+import { defaultCostModel, withOverrides, type CostModel } from '../core/engine/cost-model.js';
+import { Method } from '../core/mad/constants.js';
+import { Session, type Profiler } from 'node:inspector';
+import { Worker } from 'node:worker_threads';
+
+export interface CutSpacing {
+  /** The least one-way latency of the MADs that crossed the SM <-> host cut (each host's own lookahead is the latency of its MADs), ns. */
+  readonly lookaheadNs: number;
+  /** MADs that crossed the cut (either way; each is one event of the SM's: its departure or its arrival). */
+  readonly cutMads: number;
+  /** Reports the SM sent. */
+  readonly reports: number;
+  /** Least time between two Reports leaving the SM, ns. */
+  readonly minReportSpacingNs: number;
+  /** Host-side events of the cut: arrivals at a host of a MAD from the SM. */
+  readonly hostEvents: number;
+  /**
+   * Of those, the ones less than the least latency (lookaheadNs) from an event of the SM: with
+   * one lookahead for the whole cut, the only ones that could run alongside the SM's work.
+   */
+  readonly hostEventsWithinLeastLookahead: number;
+  /** Of those, the ones less than their own host's latency to the SM from an event of the SM (a lookahead per host). */
+  readonly hostEventsWithinHostLookahead: number;
+}
+
+/** Runs the scenario's migrations on one thread and measures the spacing of the events on both sides of the SM <-> host cut. */
+export function cutSpacing(scenario: Scenario, scheme: SchemeName, cost: Partial<CostModel> = {}): CutSpacing {
+  const subnet = new EmulatedSubnet(scenario, scheme, { cost: withOverrides(defaultCostModel(), cost) });
+  subnet.setup('direct');
+  const smLid = subnet.lids.smLid;
+  let smTimes = new Float64Array(1 << 16);
+  // Per host-side event: its time and the lookahead between that host and the SM (the latency of their MADs).
+  let hostTimes = new Float64Array(1 << 16);
+  let hostLookahead = new Float64Array(1 << 16);
+  let nSm = 0;
+  let nHost = 0;
+  let lookaheadNs = Infinity;
+  let reports = 0;
+  let lastReportNs = -Infinity;
+  let minReportSpacingNs = Infinity;
+  const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+    const b = new Float64Array(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  subnet.fabric.setTap((mad, srcLid, _srcQp, dstLid, _dstQp, departNs) => {
+    const fromSm = srcLid === smLid;
+    if (fromSm === (dstLid === smLid)) return; // not across the cut
+    const latencyNs = subnet.fabric.latencyNs(srcLid, dstLid);
+    if (latencyNs < lookaheadNs) lookaheadNs = latencyNs;
+    if (nSm === smTimes.length) smTimes = grow(smTimes);
+    if (nHost === hostTimes.length) {
+      hostTimes = grow(hostTimes);
+      hostLookahead = grow(hostLookahead);
+    }
+    if (fromSm) {
+      smTimes[nSm++] = departNs;
+      hostTimes[nHost] = departNs + latencyNs;
+      hostLookahead[nHost++] = latencyNs;
+      if (mad[3] === Method.Report) {
+        reports++;
+        if (departNs - lastReportNs < minReportSpacingNs) minReportSpacingNs = departNs - lastReportNs;
+        lastReportNs = departNs;
+      }
+    } else {
+      smTimes[nSm++] = departNs + latencyNs;
+    }
+  });
+  subnet.scheduleMigrations();
+  subnet.run();
+  subnet.fabric.setTap(undefined);
+  const sm = smTimes.subarray(0, nSm).sort();
+  const order = Array.from({ length: nHost }, (_, i) => i).sort((a, b) => hostTimes[a]! - hostTimes[b]!);
+  let withinLeast = 0;
+  let withinHost = 0;
+  let j = 0;
+  for (const i of order) {
+    const t = hostTimes[i]!;
+    while (j < nSm && sm[j]! <= t) j++;
+    // sm[j - 1] <= t < sm[j]: the nearest SM events on either side.
+    const nearest = Math.min(j > 0 ? t - sm[j - 1]! : Infinity, j < nSm ? sm[j]! - t : Infinity);
+    if (nearest < lookaheadNs) withinLeast++;
+    if (nearest < hostLookahead[i]!) withinHost++;
+  }
+  return { lookaheadNs, cutMads: nSm, reports, minReportSpacingNs, hostEvents: nHost, hostEventsWithinLeastLookahead: withinLeast, hostEventsWithinHostLookahead: withinHost };
+}
+
+export interface PhaseShares {
+  /** CPU samples of the migration phases (idle excluded). */
+  readonly samples: number;
+  /** Of those, the samples inside the fan-out: Dom0's forward (and what it calls) or a VM's applyForwarded. */
+  readonly fanoutSamples: number;
+  /** Of those, the samples on the Report chain: the SM's transmitter turns and Dom0's receipt of a MAD, its fan-out excepted. */
+  readonly chainSamples: number;
+  /** fanoutSamples / samples. */
+  readonly fanoutShare: number;
+  /** chainSamples / samples. */
+  readonly chainShare: number;
+}
+
+/** Is a profile node the fan-out's entry: Dom0's forward or the VMs' applyForwarded? */
+export function isFanoutEntry(frame: { functionName: string; url: string }): boolean {
+  return (frame.functionName === 'forward' && frame.url.endsWith('/dom0/dom0.js')) || (frame.functionName === 'applyForwarded' && frame.url.endsWith('/vm/vm-agents.js'));
+}
+
+/** Is a profile node an entry of the Report chain: the SM's transmitter turn or Dom0's receipt of a MAD? */
+export function isChainEntry(frame: { functionName: string; url: string }): boolean {
+  return (frame.functionName === 'fanoutTurn' && frame.url.endsWith('/sm/report-sender.js')) || (frame.functionName === 'receive' && frame.url.endsWith('/dom0/dom0.js'));
+}
+
+function post<T>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e !== null ? reject(e) : resolve(r as T))));
+}
+
+const enum Place {
+  Other = 0,
+  Chain = 1,
+  Fanout = 2,
+}
+
+/**
+ * Shares of the one-thread migration phase, from V8's sampling CPU profiler over `passes` runs
+ * (a fresh subnet each), by what is on the stack:
+ *   - the fan-out: Dom0's forward (the host's target list, rebuilt when a VF changed, the
+ *     bit-sliced checks, the deliveries of the VMs whose cache changes scheduled) or a VM's
+ *     applyForwarded;
+ *   - the Report chain: the SM's transmitter turn (a Report encoded and sent) or Dom0's receipt
+ *     of a MAD (a Report checked, its ReportResp sent), the fan-out within it excepted.
+ * Idle samples are left out. A profile, not a timer around each call: timing every fan-out
+ * (performance.now() twice per Report, the forward behind a wrapper) doubled the phase's time.
+ */
+export async function phaseShares(scenario: Scenario, scheme: SchemeName, cost: Partial<CostModel> = {}, passes = 3): Promise<PhaseShares> {
+  const session = new Session();
+  session.connect();
+  let samples = 0;
+  let fanoutSamples = 0;
+  let chainSamples = 0;
+  try {
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: 50 });
+    for (let p = 0; p < passes; p++) {
+      const subnet = new EmulatedSubnet(scenario, scheme, { cost: withOverrides(defaultCostModel(), cost) });
+      subnet.setup('direct');
+      subnet.scheduleMigrations();
+      await post(session, 'Profiler.start');
+      subnet.run();
+      const { profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop');
+      // Each node's place: the fan-out wins over the chain it is called from.
+      const byId = new Map<number, Profiler.ProfileNode>();
+      for (const n of profile.nodes) byId.set(n.id, n);
+      const place = new Map<number, Place>();
+      const mark = (n: Profiler.ProfileNode, outer: Place): void => {
+        const here = isFanoutEntry(n.callFrame) ? Place.Fanout : outer === Place.Other && isChainEntry(n.callFrame) ? Place.Chain : outer;
+        place.set(n.id, here);
+        for (const c of n.children ?? []) mark(byId.get(c)!, here);
+      };
+      mark(profile.nodes[0]!, Place.Other);
+      for (const id of profile.samples ?? []) {
+        if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+        samples++;
+        const at = place.get(id);
+        if (at === Place.Fanout) fanoutSamples++;
+        else if (at === Place.Chain) chainSamples++;
+      }
+    }
+    await post(session, 'Profiler.disable');
+  } finally {
+    session.disconnect();
+  }
+  return { samples, fanoutSamples, chainSamples, fanoutShare: fanoutSamples / samples, chainShare: chainSamples / samples };
+}
+
+/**
+ * The least round trip of a word between this thread and another, both spinning on a
+ * SharedArrayBuffer (the best a hand-off between two threads can do; Atomics.wait and notify
+ * take tens of microseconds), ns: the least over `batches` batches of `rounds` round trips.
+ */
+export async function spinRoundTripNs(rounds = 20000, batches = 5): Promise<number> {
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const total = rounds * batches;
+  const echo = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const a = new Int32Array(workerData.buffer);
+     for (let i = 1; i <= workerData.total; i++) {
+       while (Atomics.load(a, 0) !== 2 * i - 1);
+       Atomics.store(a, 0, 2 * i);
+     }`,
+    { eval: true, workerData: { buffer: shared.buffer, total } },
+  );
+  const exited = new Promise((resolve, reject) => {
+    echo.once('exit', resolve);
+    echo.once('error', reject);
+  });
+  let best = Infinity;
+  let i = 0;
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      i++;
+      Atomics.store(shared, 0, 2 * i - 1);
+      while (Atomics.load(shared, 0) !== 2 * i);
+    }
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / rounds);
+  }
+  await exited;
+  return best;
+}
+
+export interface ParallelBound {
+  /** The least time per Report on `cores` cores: max(serial, T / cores), ns. */
+  readonly leastNsPerReport: number;
+  /** Speed-up over the one-thread engine that no engine whose serial path is `serial` can exceed on `cores` cores: T / leastNsPerReport. */
+  readonly maxSpeedup: number;
+  /** VM cache checks per second that no such engine can exceed on `cores` cores. */
+  readonly maxCacheChecksPerSecond: number;
+}
+
+/**
+ * On `cores` cores an engine takes at least max(serial, T / cores) per Report, where T is the
+ * one-thread engine's CPU per Report and serial the part of it (with any hand-off cost) that
+ * must run one piece after another; checksPerReport: VM cache checks per Report.
+ */
+export function parallelBound(oneThreadNsPerReport: number, serialNsPerReport: number, checksPerReport: number, cores: number): ParallelBound {
+  for (const [name, v] of [['oneThreadNsPerReport', oneThreadNsPerReport], ['serialNsPerReport', serialNsPerReport], ['checksPerReport', checksPerReport], ['cores', cores]] as const) {
+    if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`parallelBound ${name}: ${v} is not a positive finite number`);
+  }
+  const leastNsPerReport = Math.max(serialNsPerReport, oneThreadNsPerReport / cores);
+  return {
+    leastNsPerReport,
+    maxSpeedup: oneThreadNsPerReport / leastNsPerReport,
+    maxCacheChecksPerSecond: (checksPerReport / leastNsPerReport) * 1e9,
+  };
+}
