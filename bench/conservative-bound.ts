@@ -197,25 +197,31 @@ export async function phaseShares(scenario: Scenario, scheme: SchemeName, cost: 
 
 /**
  * The least round trip of a word between this thread and another, both spinning on a
- * SharedArrayBuffer (the best a hand-off between two threads can do; Atomics.wait and notify
- * take tens of microseconds), ns: the least over `batches` batches of `rounds` round trips.
+ * SharedArrayBuffer (the least a hand-off between two threads can cost: a thread asleep in
+ * Atomics.wait must be woken too), ns: the least over `batches` batches of `rounds` round trips.
  */
 export async function spinRoundTripNs(rounds = 20000, batches = 5): Promise<number> {
+  // Word 0: the ball (odd: this thread served, even: the echo returned it); word 1: the echo runs.
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const total = rounds * batches;
   const echo = new Worker(
     `const { workerData } = require('node:worker_threads');
      const a = new Int32Array(workerData.buffer);
+     Atomics.store(a, 1, 1);
      for (let i = 1; i <= workerData.total; i++) {
        while (Atomics.load(a, 0) !== 2 * i - 1);
        Atomics.store(a, 0, 2 * i);
      }`,
     { eval: true, workerData: { buffer: shared.buffer, total } },
   );
-  const exited = new Promise((resolve, reject) => {
-    echo.once('exit', resolve);
-    echo.once('error', reject);
+  let failed: unknown;
+  const exited = new Promise<void>((resolve) => {
+    echo.once('error', (e) => (failed = e));
+    echo.once('exit', () => resolve());
   });
+  // Spin only once the echo runs (a thread that never starts would leave this one spinning).
+  while (Atomics.load(shared, 1) === 0 && failed === undefined) await new Promise((r) => setTimeout(r, 1));
+  if (failed !== undefined) throw new Error(`spinRoundTripNs: the echo thread failed to start: ${String(failed)}`);
   let best = Infinity;
   let i = 0;
   for (let b = 0; b < batches; b++) {
