@@ -65,6 +65,19 @@ function tsharkFields(path: string): string[][] {
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(','));
 }
 
+/** The responses in a MAD trace whose status is not 0: "slid->dlid method attribute status" each. */
+function statusAnswers(path: string): string[] {
+  const out: string[] = [];
+  for (const r of readMadTrace(new Uint8Array(readFileSync(path)))) {
+    const m = r.mad;
+    const status = (m[4]! << 8) | m[5]!;
+    if ((m[3]! & 0x80) === 0 || status === 0) continue;
+    const hex = (x: number, w: number) => `0x${x.toString(16).padStart(w, '0')}`;
+    out.push(`${r.slid}->${r.dlid} method ${hex(m[3]!, 2)} attribute ${hex((m[16]! << 8) | m[17]!, 4)} status ${hex(status, 4)}`);
+  }
+  return out;
+}
+
 async function scenario(t: ExecutionContext, fabric: OpenSmFabric, subscriber: 'pf' | 'vguid', tag: number): Promise<void> {
   const procs: RepathProcess[] = [];
   const pcaps: string[] = [];
@@ -103,6 +116,16 @@ async function scenario(t: ExecutionContext, fabric: OpenSmFabric, subscriber: '
     await agents[moving.host]!.command(`migrate-out ${MIGRATING}`);
     await waitFor('the alias parked in the trap table', async () => ((await serviceStats(service)).parked === 1 ? true : undefined));
     await agents[MIGRATION_DEST]!.command(`migrate-in ${MIGRATING} ${moving.guid}`);
+    // The VM uses its port once OpenSM has acknowledged the Set that puts its vGUID there (the
+    // service then unparks it). Before that, OpenSM may check a PathRecord query's SGID before
+    // applying the Set: its dispatcher runs SA requests on several threads. Two refused requests
+    // were seen once on a loaded CI machine in the per-vguid run, whose queries go to OpenSM;
+    // the migrated VM's two queries sent right after its Set fit that. A refused VM retries and
+    // gets its answer, but refusals are no part of the scheme's counts.
+    await waitFor('the alias set at its new port', async () => {
+      const s = await serviceStats(service);
+      return s.parked === 0 && s.vguids === vms.length ? true : undefined;
+    });
     // Its memory (the cache) does not travel between processes here: the VM re-resolves its peers.
     for (const p of moving.peers) await agents[MIGRATION_DEST]!.command(`peer ${MIGRATING} ${guidOf.get(p)!}`);
     const stats = await waitFor('every Report answered', async () => {
@@ -142,7 +165,8 @@ async function scenario(t: ExecutionContext, fabric: OpenSmFabric, subscriber: '
     t.is(c.smSentReport, subscribers, `${subscriber}: one Report per subscriber`);
     t.is(c.smRecvReportResp, subscribers + (c.smSentReportRetry ?? 0), 'every Report (and re-send) answered by one ReportResp');
     t.is(c.smReportsAbandoned ?? 0, 0);
-    t.is(c.smSentErrorResp ?? 0, 0, 'no request refused');
+    const refused = c.smSentErrorResp ?? 0;
+    t.is(refused, 0, 'no request refused');
     t.is((stats.service as Counts).setsRefusedBySm, 0);
     // GUIDInfoRecord: 4 creates + Delete + Set of the migration, relayed to OpenSM and answered.
     t.is(c.smRecvGuidInfoRecord, vms.length + 2);
@@ -176,6 +200,9 @@ async function scenario(t: ExecutionContext, fabric: OpenSmFabric, subscriber: '
       }
       frames += rows.length;
     }
+    // A refusal against a real OpenSM has been seen once on a loaded CI machine: say which MADs
+    // carried a non-zero status (OpenSM's answers to relays and the service's own answers).
+    if (refused > 0) t.log(`answers with a non-zero status in ${svcPcap}: ${statusAnswers(svcPcap).join('; ')}; service stats ${JSON.stringify(stats.service)}`);
     const svcRows = tsharkFields(svcPcap);
     t.true(svcRows.some(([, m, a]) => m === '0x06' && a === '0x0002'), 'the Report(Notice) is in the service trace');
     t.true(frames > 0);
