@@ -188,7 +188,8 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   const round2 = (x: number) => Math.round(x * 100) / 100;
   const total2 = rate(s2, s2.cacheChecks);
   // T, F and the chain C per Report; the bounds with one lookahead (serial: T - F) and with one per host (serial: C and a hand-off).
-  const oneThreadNsPerReport = oneThreadCpuNs / one.reports;
+  // (Where the kernel does not tell a thread's CPU time, the fastest pass's wall time stands in.)
+  const oneThreadNsPerReport = (Number.isFinite(oneThreadCpuNs) ? oneThreadCpuNs : one.wallMs * 1e6) / one.reports;
   const fanoutNs = shares.fanoutShare * oneThreadNsPerReport;
   const chainNs = shares.chainShare * oneThreadNsPerReport;
   const checksPerReport = one.cacheChecks / one.reports;
