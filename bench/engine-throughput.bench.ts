@@ -126,8 +126,11 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   }
   await runTasks([warmWhole], 1, undefined, pool1);
   await runTasks([warmWhole, { ...warmWhole, scenario: storm(98) }], 2, undefined, pool2);
-  // Four passes: on a 2-core machine shared with other jobs a pass can lose its core for a while.
-  const repeats = quick ? 1 : 4;
+  // Passes: on a 2-core machine shared with other jobs a pass can lose its core for a while. The
+  // phase modes (~0.1 s each) get eight: with four, the ratio of the two sharded modes' best
+  // passes read 0.75 and 1.45 in two runs ten minutes apart. Whole runs (~1 s) get four.
+  const repeats = quick ? 1 : 8;
+  const wholeRepeats = quick ? 1 : 4;
   const best = new Map<string, Measured>();
   // The one-thread engine's least CPU per migration phase (T of the bound below, per Report).
   let oneThreadCpuNs = Infinity;
@@ -141,6 +144,7 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
     for (let i = 0; i < 3; i++) keep(await phaseRun('one thread', task, 0));
     keep(await phaseRun('sharded, 1 worker', task, 1, pool1));
     keep(await phaseRun('sharded, 2 workers', task, 2, pool2));
+    if (r >= wholeRepeats) continue;
     keep(await wholeRuns('whole runs x2, 1 worker', wholeTasks, 1));
     keep(await wholeRuns('whole runs x2, 2 workers', wholeTasks, 2));
     keep(await wholeRuns('whole runs x2, 1 warm worker', wholeTasks, 1, pool1));
@@ -216,7 +220,7 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
     rows,
     targets,
     notes: [
-      `One per-pf storm: ${hosts} hosts x ${vmsPerHost} VMs (${slotsPerHost} VF slots), 8 uniform peers per VM, ${migrations} migrations, direct setup. Rates are over the migration phase's wall time (setup and worker start-up excluded; the sharded modes on warm pool threads), except "whole runs", two such storms (seeds 1, 2) as one-thread runs side by side, timed with their setup, on fresh worker threads (a new pool per batch, as \`repath run --workers\` does) and on warm ones (threads that already ran one such storm). Every mode is warmed up on a storm of the same shape first. Best of ${repeats} alternating passes per mode (three tries per pass for the one-thread mode); counters are checked identical across modes.`,
+      `One per-pf storm: ${hosts} hosts x ${vmsPerHost} VMs (${slotsPerHost} VF slots), 8 uniform peers per VM, ${migrations} migrations, direct setup. Rates are over the migration phase's wall time (setup and worker start-up excluded; the sharded modes on warm pool threads), except "whole runs", two such storms (seeds 1, 2) as one-thread runs side by side, timed with their setup, on fresh worker threads (a new pool per batch, as \`repath run --workers\` does) and on warm ones (threads that already ran one such storm). Every mode is warmed up on a storm of the same shape first. Best of ${repeats} alternating passes per mode (three tries per pass for the one-thread mode; ${wholeRepeats} for whole runs); counters are checked identical across modes.`,
       'Fast fan-out: Dom0 keeps each host\'s Algorithm 2 list (the VMs of its active VF slots, in slot order) and a bit-sliced copy of their 128-bit cache summaries, rebuilt only when a VF or a VM\'s summary changes, so one notice\'s checks for a host are 3 x ceil(slots / 32) word ANDs, and the path cache is probed only for VMs with the vGUID\'s three summary bits set (about 0.5% here: Bloom false positives, each a cold hash probe). Per Report the main thread then does the SM\'s fan-out turn (the notice encoded once per notice, only the TID stamped), the Report and ReportResp MADs through the fabric, Dom0\'s decode and ReportResp (the Report copied, its header patched) and 4 events, the Report timeouts and the MADs on the wire in FIFO lanes instead of the heap.',
       `Sharded: the SM, fabric and Dom0s stay on the main thread and only the VMs' checks and updates move to the shard threads (each keeps, per host, the VMs it owns there and their bit-sliced cache summaries, as Dom0 does on one thread). Records are published to the shards in batches of ${PUBLISH_BATCH_WORDS} words (~${Math.round(PUBLISH_BATCH_WORDS / 9)} per-host fan-outs), or of ${EAGER_PUBLISH_WORDS} words to a shard that waits for data, so the shards work while the main thread goes on and a Sync finds them close behind, and a host's fan-out goes only to the shards with a VM there. The main thread Syncs the shards only where a VM may send: ${s1.syncs} Syncs with 1 worker (a repaired peer's pending RC detection needs none). Per Report the main thread spent ${s1.mainCpuNs > 0 ? (s1.mainCpuNs / s1.reports / 1000).toFixed(2) : '?'} µs of CPU with 1 worker (M) and the shards ${s1.shardCpuNs > 0 ? (s1.shardCpuNs / s1.reports / 1000).toFixed(2) : '?'} µs (S); with 2 workers M = ${s2.mainCpuNs > 0 ? (s2.mainCpuNs / s2.reports / 1000).toFixed(2) : '?'} µs, S = ${s2.shardCpuNs > 0 ? (s2.shardCpuNs / s2.reports / 1000).toFixed(2) : '?'} µs in total. On 2 cores 1 worker takes about max(M, S) per Report and 2 workers about max(M, S/2, (M + S)/2): with M >= S the main thread bounds both, and 2 workers over 1 can reach 1.7 only when M <= ~0.15 S.`,
       'Why M is what it is (one-thread CPU profile of this storm, self time by component): per Report the main thread runs 4 events (the SM\'s fan-out turn, the Report and the ReportResp through the fabric, the Report\'s time-out), the SM\'s turn and its ReportResp (~20% of its time), the two MADs through the fabric (a 256-byte copy into a slab slot each, ~10%), Dom0\'s validation and decode of the Report and its ReportResp (~20%), and the event loop (~17%); the sharded run adds the ring records, their copy into the replay log (crash recovery) and the Syncs. Moving Dom0\'s Report handling to the shards gains nothing under this engine\'s one lookahead (the SM\'s and the Dom0s\' events alternate) and, with a lookahead per host, needs a hand-off each way per Report and the one-thread engine\'s event order kept across threads (see the bounds).',
