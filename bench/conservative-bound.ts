@@ -25,6 +25,7 @@ import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
 import { defaultCostModel, withOverrides, type CostModel } from '../core/engine/cost-model.js';
 import { Method } from '../core/mad/constants.js';
+import { WordLog } from '../core/engine/shard/shard-checkpoint.js';
 import { Session, type Profiler } from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 
@@ -48,64 +49,61 @@ export interface CutSpacing {
   readonly hostEventsWithinHostLookahead: number;
 }
 
-/** Runs the scenario's migrations on one thread and measures the spacing of the events on both sides of the SM <-> host cut. */
-export function cutSpacing(scenario: Scenario, scheme: SchemeName, cost: Partial<CostModel> = {}): CutSpacing {
+/** A one-thread subnet of the scenario, set up directly, its migrations scheduled: run() runs the storm. */
+function stormSubnet(scenario: Scenario, scheme: SchemeName, cost: Partial<CostModel>): EmulatedSubnet {
   const subnet = new EmulatedSubnet(scenario, scheme, { cost: withOverrides(defaultCostModel(), cost) });
   subnet.setup('direct');
+  subnet.scheduleMigrations();
+  return subnet;
+}
+
+/** Runs the scenario's migrations on one thread and measures the spacing of the events on both sides of the SM <-> host cut. */
+export function cutSpacing(scenario: Scenario, scheme: SchemeName, cost: Partial<CostModel> = {}): CutSpacing {
+  const subnet = stormSubnet(scenario, scheme, cost);
   const smLid = subnet.lids.smLid;
-  let smTimes = new Float64Array(1 << 16);
+  const smTimes = new WordLog();
   // Per host-side event: its time and the lookahead between that host and the SM (the latency of their MADs).
-  let hostTimes = new Float64Array(1 << 16);
-  let hostLookahead = new Float64Array(1 << 16);
-  let nSm = 0;
-  let nHost = 0;
+  const hostTimes = new WordLog();
+  const hostLookahead = new WordLog();
   let lookaheadNs = Infinity;
   let reports = 0;
   let lastReportNs = -Infinity;
   let minReportSpacingNs = Infinity;
-  const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-    const b = new Float64Array(a.length * 2);
-    b.set(a);
-    return b;
-  };
   subnet.fabric.setTap((mad, srcLid, _srcQp, dstLid, _dstQp, departNs) => {
     const fromSm = srcLid === smLid;
     if (fromSm === (dstLid === smLid)) return; // not across the cut
     const latencyNs = subnet.fabric.latencyNs(srcLid, dstLid);
     if (latencyNs < lookaheadNs) lookaheadNs = latencyNs;
-    if (nSm === smTimes.length) smTimes = grow(smTimes);
-    if (nHost === hostTimes.length) {
-      hostTimes = grow(hostTimes);
-      hostLookahead = grow(hostLookahead);
-    }
     if (fromSm) {
-      smTimes[nSm++] = departNs;
-      hostTimes[nHost] = departNs + latencyNs;
-      hostLookahead[nHost++] = latencyNs;
+      smTimes.push(departNs);
+      hostTimes.push(departNs + latencyNs);
+      hostLookahead.push(latencyNs);
       if (mad[3] === Method.Report) {
         reports++;
         if (departNs - lastReportNs < minReportSpacingNs) minReportSpacingNs = departNs - lastReportNs;
         lastReportNs = departNs;
       }
     } else {
-      smTimes[nSm++] = departNs + latencyNs;
+      smTimes.push(departNs + latencyNs);
     }
   });
-  subnet.scheduleMigrations();
   subnet.run();
   subnet.fabric.setTap(undefined);
-  const sm = smTimes.subarray(0, nSm).sort();
-  const order = Array.from({ length: nHost }, (_, i) => i).sort((a, b) => hostTimes[a]! - hostTimes[b]!);
+  const nSm = smTimes.n;
+  const nHost = hostTimes.n;
+  const sm = smTimes.w.subarray(0, nSm).sort();
+  const host = hostTimes.w;
+  const order = Array.from({ length: nHost }, (_, i) => i).sort((a, b) => host[a]! - host[b]!);
   let withinLeast = 0;
   let withinHost = 0;
   let j = 0;
   for (const i of order) {
-    const t = hostTimes[i]!;
+    const t = host[i]!;
     while (j < nSm && sm[j]! <= t) j++;
     // sm[j - 1] <= t < sm[j]: the nearest SM events on either side.
     const nearest = Math.min(j > 0 ? t - sm[j - 1]! : Infinity, j < nSm ? sm[j]! - t : Infinity);
     if (nearest < lookaheadNs) withinLeast++;
-    if (nearest < hostLookahead[i]!) withinHost++;
+    if (nearest < hostLookahead.w[i]!) withinHost++;
   }
   return { lookaheadNs, cutMads: nSm, reports, minReportSpacingNs, hostEvents: nHost, hostEventsWithinLeastLookahead: withinLeast, hostEventsWithinHostLookahead: withinHost };
 }
@@ -164,9 +162,7 @@ export async function phaseShares(scenario: Scenario, scheme: SchemeName, cost: 
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.setSamplingInterval', { interval: 50 });
     for (let p = 0; p < passes; p++) {
-      const subnet = new EmulatedSubnet(scenario, scheme, { cost: withOverrides(defaultCostModel(), cost) });
-      subnet.setup('direct');
-      subnet.scheduleMigrations();
+      const subnet = stormSubnet(scenario, scheme, cost);
       await post(session, 'Profiler.start');
       subnet.run();
       const { profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop');

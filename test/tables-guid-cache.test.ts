@@ -114,18 +114,28 @@ test('shared view and bytes per slot', (t) => {
   t.is(c.bytesPerEntry, c.byteLength / 64);
 });
 
+/** A cache of `hosts` x `slots` after `ops` random attaches and detaches (GUIDs guidHigh:1, :2, ...), and the next GUID low word. */
+function churned(hosts: number, slots: number, next: () => number, ops: number, guidHigh: number): { c: GuidCache; nextGuid: number } {
+  const c = new GuidCache(hosts, slots);
+  let guid = 1;
+  for (let op = 0; op < ops; op++) {
+    const h = next() % hosts;
+    const s = next() % slots;
+    if (c.isActive(h, s)) c.detach(h, s);
+    else c.attach(h, s, guidHigh, guid++);
+  }
+  return { c, nextGuid: guid };
+}
+
+/** The four VF numbers packed in a word of activeList32, low byte first. */
+function bytesOf(v: number): number[] {
+  return [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
+}
+
 test('activeList32 reads the same dense lists four VF numbers per word; refuses hosts of a non-multiple of 4 slots', (t) => {
   for (const slots of [16, 128]) {
     const hosts = 9;
-    const c = new GuidCache(hosts, slots);
-    const next = xorshift32(slots);
-    let guid = 1;
-    for (let op = 0; op < 20_000; op++) {
-      const h = next() % hosts;
-      const s = next() % slots;
-      if (c.isActive(h, s)) c.detach(h, s);
-      else c.attach(h, s, 0xabc, guid++);
-    }
+    const { c } = churned(hosts, slots, xorshift32(slots), 20_000, 0xabc);
     const l32 = c.activeList32;
     t.is(l32, c.activeList32, 'one view, made once');
     for (let h = 0; h < hosts; h++) {
@@ -136,7 +146,7 @@ test('activeList32 reads the same dense lists four VF numbers per word; refuses 
       const full = q + (n >>> 2);
       for (; q < full; q++) {
         const v = l32[q]!;
-        viaWords.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24);
+        viaWords.push(...bytesOf(v));
       }
       for (let i = full << 2; i < base + n; i++) viaWords.push(c.activeList[i]!);
       const listed: number[] = [];
@@ -165,22 +175,16 @@ test('LIST_TAIL_MASKS keep exactly the first c bytes of a 16-byte run; masked wh
   // host's active list, in order, with zeros after it.
   for (const slots of [16, 128]) {
     const hosts = 7;
-    const c = new GuidCache(hosts, slots);
-    const next = xorshift32(slots + 1);
-    let guid = 1;
-    for (let op = 0; op < 5000; op++) {
-      const h = next() % hosts;
-      const s = next() % slots;
-      if (c.isActive(h, s)) c.detach(h, s);
-      else c.attach(h, s, 0xabd, guid++);
-    }
+    const churn = churned(hosts, slots, xorshift32(slots + 1), 5000, 0xabd);
+    const c = churn.c;
+    let guid = churn.nextGuid;
     for (let s = 0; s < slots; s++) if (!c.isActive(0, s)) c.attach(0, s, 0xabe, guid++); // a full host
     for (let s = 0; s < slots; s++) if (c.isActive(1, s)) c.detach(1, s); // an empty one
     const l32 = c.activeList32;
     for (let h = 0; h < hosts; h++) {
       const k = c.activeCount(h);
       const seen: number[] = [];
-      const take = (v: number): void => void seen.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24);
+      const take = (v: number): void => void seen.push(...bytesOf(v));
       if (slots === 16) {
         for (let q = 0; q < 4; q++) take(l32[h * 4 + q]! & LIST_TAIL_MASKS[k * 4 + q]!);
       } else {
