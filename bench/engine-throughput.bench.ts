@@ -25,7 +25,7 @@
 // background compile and GC threads); one worker running the two runs one after another warms up
 // once, two workers warm up twice at once on the same two cores.
 //
-//   node dist/bench/engine-throughput.bench.js [--quick]
+//   node dist/bench/engine-throughput.bench.js [--quick] [--results-dir DIR]
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -38,6 +38,7 @@ import { EAGER_PUBLISH_WORDS } from '../core/engine/shard/record-ring.js';
 import { Counter } from '../core/metrics/counters.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { machineFacts, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 import { cutSpacing, parallelBound, phaseShares, spinRoundTripNs, type ParallelBound } from './conservative-bound.js';
 
 interface Measured {
@@ -236,8 +237,20 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   return result;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await runEngineThroughput({ quick: process.argv.includes('--quick') });
-  for (const row of r.rows) console.log(JSON.stringify(row));
-  for (const t of r.targets) console.log(`${t.name}: ${t.measured} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'engine-throughput.bench.js',
+      about: 'Notice deliveries per second of a per-pf storm: one thread, sharded on 1 and on 2 workers, whole runs side by side; writes results/engine/throughput.json.',
+      flags: {
+        quick: { type: 'boolean', description: 'a small storm and one pass per mode (a smoke run; its figures are not comparable)' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: 'where to write engine/throughput.json [default: the repository\'s results/]' },
+      },
+    },
+    async (flags) => {
+      const r = await runEngineThroughput({ quick: flags.quick === true, ...(flags['results-dir'] !== undefined ? { resultsDir: flags['results-dir'] } : {}) });
+      for (const row of r.rows) console.log(JSON.stringify(row));
+      for (const t of r.targets) console.log(`${t.name}: ${t.measured} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+    },
+  );
 }

@@ -5,10 +5,11 @@
 //   node dist/bench/fuzz.bench.js [--count N] [--seed S] [--results-dir DIR]
 //
 // Writes results/reliability/fuzz.json. Per-input times are wall clock (noisy on a shared machine).
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runFuzzWatched, fuzzSummary, type FuzzReport } from '../core/fuzz/run-fuzz.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 
 /** Heap growth (after a full GC) above which a target is said not to have bounded memory. */
 export const HEAP_GROWTH_LIMIT_MIB = 64;
@@ -54,23 +55,25 @@ export function fuzzBenchResult(report: FuzzReport, command: string): BenchResul
   return { suite: 'fuzz', title: 'MAD fuzzing: decoder, SA, Dom0 and VM handlers', command, rows, targets, notes, machine: machineFacts(), generatedAt: new Date().toISOString() };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const arg = (name: string, def: number) => {
-    const i = args.indexOf(name);
-    if (i < 0) return def;
-    const v = Number(args[i + 1]);
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name}: ${args[i + 1]} is not a non-negative integer`);
-    return v;
-  };
-  const count = arg('--count', 1_000_000);
-  const seed = arg('--seed', 1);
-  const dirAt = args.indexOf('--results-dir');
-  const report = await runFuzzWatched({ count, seed });
-  console.log(fuzzSummary(report));
-  const resultsDir = dirAt >= 0 ? args[dirAt + 1]! : fileURLToPath(new URL('../../results/', import.meta.url));
-  const command = `node dist/bench/fuzz.bench.js${count !== 1_000_000 ? ` --count ${count}` : ''}${seed !== 1 ? ` --seed ${seed}` : ''}`;
-  const path = writeBenchResult(join(resultsDir, 'reliability', 'fuzz.json'), fuzzBenchResult(report, command));
-  console.log(`wrote ${path}`);
-  if (report.violations > 0) process.exitCode = 1;
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'fuzz.bench.js',
+      about: 'Feeds mutated and random MADs to every agent (core/fuzz) and counts crashes, wrong statuses and lost MADs; writes results/reliability/fuzz.json, exit code 1 on any violation.',
+      flags: {
+        count: { type: 'nonNegativeInteger', default: 1_000_000, description: 'MADs to feed' },
+        seed: { type: 'nonNegativeInteger', default: 1, description: 'seed of the mutations' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write reliability/fuzz.json [default: the repository's results/]" },
+      },
+    },
+    async ({ count, seed, 'results-dir': dir }) => {
+      const report = await runFuzzWatched({ count, seed });
+      console.log(fuzzSummary(report));
+      const resultsDir = dir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+      const command = `node dist/bench/fuzz.bench.js${count !== 1_000_000 ? ` --count ${count}` : ''}${seed !== 1 ? ` --seed ${seed}` : ''}`;
+      const path = writeBenchResult(join(resultsDir, 'reliability', 'fuzz.json'), fuzzBenchResult(report, command));
+      console.log(`wrote ${path}`);
+      return report.violations > 0 ? 1 : 0;
+    },
+  );
 }

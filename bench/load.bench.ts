@@ -13,8 +13,8 @@
 // Storm sizes: 10% of 10,000 x 16 VMs is 16,000 migrations. per-pf then owes 16,000 x 10,000 =
 // 160 M Reports and 2.56 G VF deliveries; per-vguid 16,000 x 160,000 = 2.56 G Reports. Where a
 // scheme cannot finish that in minutes here, it runs a stated smaller share (LOAD_CASES).
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateScenario } from '../core/scenario/generator.js';
 import type { SchemeName } from '../core/scenario/scenario.js';
 import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
@@ -23,6 +23,9 @@ import { defaultCostModel, withOverrides } from '../core/engine/cost-model.js';
 import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
 import { machineFacts, readBenchResult, writeBenchResult, type BenchResult } from './bench-result.js';
 import { queriesAbandoned, redrivesOf, updatesAbandoned } from './updates-abandoned.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
+import { UsageError } from '../core/cli/args.js';
+import { SCHEMES } from '../core/scenario/scenario.js';
 
 export interface LoadCase {
   scheme: SchemeName;
@@ -251,27 +254,31 @@ function mergeInto(path: string, fresh: BenchResult, scheme: SchemeName, hosts: 
   return { ...fresh, command, rows, targets, notes };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const at = (flag: string) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const hosts = at('--hosts');
-  const only = at('--only');
-  const storm = at('--storm');
-  if (storm !== undefined && only === undefined) {
-    console.error('load: --storm needs --only SCHEME');
-    process.exit(2);
-  }
-  const dir = at('--results-dir');
-  const result = runLoadBench({
-    quick: args.includes('--quick'),
-    ...(hosts !== undefined ? { hosts: Number(hosts) } : {}),
-    ...(only !== undefined ? { only: only as SchemeName } : {}),
-    ...(storm !== undefined ? { storm: Number(storm) } : {}),
-    ...(dir !== undefined ? { resultsDir: dir } : {}),
-  });
-  console.table(result.rows);
-  for (const t of result.targets) if (!t.met) console.log(`MISS ${t.name}: ${t.measured} (target ${t.target})`);
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'load.bench.js',
+      about: 'The SM/SA under migration storms of growing size, per scheme: queueing, retries, abandoned updates; writes results/scale/load.json (with --only, merged into it).',
+      flags: {
+        quick: { type: 'boolean', description: 'small storms (a smoke run)' },
+        hosts: { type: 'positiveInteger', description: 'hosts of the subnet [default: the suite\'s]' },
+        only: { type: 'choice', choices: SCHEMES, valueName: 'SCHEME', description: 'run one scheme and merge its rows into the committed result' },
+        storm: { type: 'number', valueName: 'PERCENT', description: 'one storm size, in percent of the VMs (needs --only)' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write scale/load.json [default: the repository's results/]" },
+      },
+    },
+    ({ quick, hosts, only, storm, 'results-dir': dir }) => {
+      if (storm !== undefined && only === undefined) throw new UsageError('--storm needs --only SCHEME');
+      if (storm !== undefined && !(storm > 0 && storm <= 100)) throw new UsageError(`--storm: ${storm} is not a percentage in (0, 100]`);
+      const result = runLoadBench({
+        quick: quick === true,
+        ...(hosts !== undefined ? { hosts } : {}),
+        ...(only !== undefined ? { only: only as SchemeName } : {}),
+        ...(storm !== undefined ? { storm } : {}),
+        ...(dir !== undefined ? { resultsDir: dir } : {}),
+      });
+      console.table(result.rows);
+      for (const t of result.targets) if (!t.met) console.log(`MISS ${t.name}: ${t.measured} (target ${t.target})`);
+    },
+  );
 }

@@ -7,8 +7,8 @@
 //   node dist/bench/loss.bench.js [--quick] [--results-dir DIR]
 //
 // Writes results/reliability/loss.json. Virtual time: the figures do not depend on the machine.
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateScenario } from '../core/scenario/generator.js';
 import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
 import { SCHEMES } from '../core/scenario/scenario.js';
@@ -19,6 +19,7 @@ import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
 import { smMadsOf } from './closed-forms.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
 import { redrivesOf, updatesAbandoned } from './updates-abandoned.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 
 export interface LossCase {
   scheme: SchemeName;
@@ -176,10 +177,20 @@ export function runLossBench(options: LossBenchOptions = {}): BenchResult {
   return result;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const dirAt = args.indexOf('--results-dir');
-  const result = runLossBench({ quick: args.includes('--quick'), resultsDir: dirAt >= 0 ? args[dirAt + 1] : undefined });
-  console.table(result.rows);
-  for (const t of result.targets) if (!t.met) console.log(`MISS ${t.name}: ${t.measured} (target ${t.target})`);
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'loss.bench.js',
+      about: 'Every scheme under MAD loss, by kind of MAD lost: convergence, retries, abandoned updates; writes results/reliability/loss.json.',
+      flags: {
+        quick: { type: 'boolean', description: 'a small subnet (a smoke run)' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write reliability/loss.json [default: the repository's results/]" },
+      },
+    },
+    ({ quick, 'results-dir': dir }) => {
+      const result = runLossBench({ quick: quick === true, resultsDir: dir });
+      console.table(result.rows);
+      for (const t of result.targets) if (!t.met) console.log(`MISS ${t.name}: ${t.measured} (target ${t.target})`);
+    },
+  );
 }

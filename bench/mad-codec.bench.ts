@@ -19,13 +19,14 @@
 // Run: node dist/bench/mad-codec.bench.js [--quick] [--processes N] [--results-dir DIR]
 import { Bench, type Task } from 'tinybench';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { MadView, MadStatus, Method, SaAttr, MgmtClass, NoticeType, ProducerType, TrapNumber, VmState, SmpAttr } from '../core/mad/index.js';
 import { Xoshiro128 } from '../core/random.js';
 import { type BenchResult, machineFacts, writeBenchResult } from './bench-result.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 
 const RING = 1024; // slots; a power of two
 const BATCH = 10_000; // MADs per timed iteration, so timer overhead is negligible
@@ -763,7 +764,7 @@ function machineCheck(runs: ProcessFigures[], slotWall: number[]): { note: strin
   return { note };
 }
 
-const CHILD_FLAG = '--child-json';
+const CHILD_FLAG = '--child-json' as const;
 
 /** Runs the measurement in a fresh Node process and returns what it printed. */
 function measureInChild(quick: boolean): ProcessFigures {
@@ -887,27 +888,32 @@ export async function runMadCodecBench(options: { quick?: boolean; resultsDir?: 
   return result;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const quick = process.argv.includes('--quick');
-  if (process.argv.includes(CHILD_FLAG)) {
-    process.stdout.write(JSON.stringify(await measureMadCodecInThisProcess(quick)) + '\n');
-  } else {
-    const value = (flag: string): string | undefined => {
-      const at = process.argv.indexOf(flag);
-      if (at < 0) return undefined;
-      const v = process.argv[at + 1];
-      if (v === undefined || v.startsWith('--')) throw new Error(`mad-codec ${flag}: missing value`);
-      return v;
-    };
-    const processes = value('--processes');
-    const resultsDir = value('--results-dir');
-    const result = await runMadCodecBench({
-      quick,
-      ...(processes === undefined ? {} : { processes: Number(processes) }),
-      ...(resultsDir === undefined ? {} : { resultsDir }),
-    });
-    console.table(result.rows);
-    for (const t of result.targets) console.log(`${t.met ? 'met    ' : 'NOT met'} ${t.name}: ${t.measured} (target ${t.target})`);
-    for (const n of result.notes) console.log(n);
-  }
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'mad-codec.bench.js',
+      about: 'The MAD codec against the baseline decoders (tinybench), in several fresh processes; writes results/micro/mad-codec.json.',
+      flags: {
+        quick: { type: 'boolean', description: 'short tasks (a smoke run)' },
+        processes: { type: 'positiveInteger', valueName: 'N', description: 'fresh processes to measure in [default: the suite\'s]' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write micro/mad-codec.json [default: the repository's results/]" },
+        [CHILD_FLAG.slice(2)]: { type: 'boolean', description: '(internal) measure in this process and print the figures as JSON' },
+      },
+    },
+    async (flags) => {
+      const quick = flags.quick === true;
+      if (flags[CHILD_FLAG.slice(2)] === true) {
+        process.stdout.write(JSON.stringify(await measureMadCodecInThisProcess(quick)) + '\n');
+        return;
+      }
+      const result = await runMadCodecBench({
+        quick,
+        ...(flags.processes === undefined ? {} : { processes: flags.processes }),
+        ...(flags['results-dir'] === undefined ? {} : { resultsDir: flags['results-dir'] }),
+      });
+      console.table(result.rows);
+      for (const t of result.targets) console.log(`${t.met ? 'met    ' : 'NOT met'} ${t.name}: ${t.measured} (target ${t.target})`);
+      for (const n of result.notes) console.log(n);
+    },
+  );
 }

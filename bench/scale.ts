@@ -10,9 +10,11 @@
 // free memory is below its stated need (--min-free-gib overrides), rather than pushing others
 // into swap.
 import { spawn } from 'node:child_process';
+import { UsageError } from '../core/cli/args.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 import { freemem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
 
 export interface ScaleCase {
@@ -171,23 +173,38 @@ export async function runScaleCase(name: string, o: ScaleOptions = {}): Promise<
   return result;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  if (args.includes('--list') || args.length === 0) {
-    for (const c of SCALE_CASES) console.log(`${c.name}\t${c.scheme}\t${c.args.join(' ')}`);
-    process.exit(args.length === 0 ? 2 : 0);
-  }
-  const dirAt = args.indexOf('--results-dir');
-  const freeAt = args.indexOf('--min-free-gib');
-  try {
-    const r = await runScaleCase(args[0]!, {
-      ...(dirAt >= 0 ? { resultsDir: args[dirAt + 1]! } : {}),
-      ...(freeAt >= 0 ? { minFreeGiB: Number(args[freeAt + 1]) } : {}),
-    });
-    console.table(r.rows);
-    for (const t of r.targets) console.log(`${t.met ? 'met ' : 'MISS'} ${t.name}: ${t.measured} (target ${t.target})`);
-  } catch (e) {
-    console.error(`scale: ${(e as Error).message}`);
-    process.exit(e instanceof RangeError ? 2 : 1);
-  }
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'scale.js',
+      usage: '<case> [--results-dir DIR] [--min-free-gib N] | --list',
+      about: `One scale case (issue 4 item 7) in a child \`repath run\`; writes results/scale/<case>.json. Cases: ${SCALE_CASES.map((k) => k.name).join(', ')}.`,
+      flags: {
+        list: { type: 'boolean', description: 'print the cases (name, scheme, repath run flags) and exit' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write scale/<case>.json [default: results/]" },
+        'min-free-gib': { type: 'number', valueName: 'N', description: "start even with only this much free memory [default: the case's need]" },
+      },
+      positionals: { names: ['case'], min: 0, max: 1 },
+    },
+    async (flags, [name]) => {
+      if (flags.list === true || name === undefined) {
+        for (const c of SCALE_CASES) console.log(`${c.name}\t${c.scheme}\t${c.args.join(' ')}`);
+        if (flags.list !== true) throw new UsageError('missing <case> (the cases are listed above)');
+        return;
+      }
+      if (!SCALE_CASES.some((k) => k.name === name)) throw new UsageError(`<case>: "${name}" is not one of ${SCALE_CASES.map((k) => k.name).join(', ')}`);
+      try {
+        const r = await runScaleCase(name, {
+          ...(flags['results-dir'] !== undefined ? { resultsDir: flags['results-dir'] } : {}),
+          ...(flags['min-free-gib'] !== undefined ? { minFreeGiB: flags['min-free-gib'] } : {}),
+        });
+        console.table(r.rows);
+        for (const t of r.targets) console.log(`${t.met ? 'met ' : 'MISS'} ${t.name}: ${t.measured} (target ${t.target})`);
+      } catch (e) {
+        // Not enough free memory, or the child run failed: one line, not a stack.
+        console.error(`scale: ${(e as Error).message}`);
+        return e instanceof RangeError ? 2 : 1;
+      }
+    },
+  );
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { generateScenario } from '../core/scenario/generator.js';
 import type { ScenarioOptions } from '../core/scenario/scenario-options.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { benchMain } from './bench-main.js';
 
 interface Case {
   name: string;
@@ -46,16 +47,7 @@ function measureInThisProcess(options: ScenarioOptions): Record<string, number> 
   };
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const childAt = args.indexOf('--child');
-  if (childAt >= 0) {
-    process.stdout.write(JSON.stringify(measureInThisProcess(JSON.parse(args[childAt + 1]!) as ScenarioOptions)));
-    return;
-  }
-  const quick = args.includes('--quick');
-  const dirAt = args.indexOf('--results-dir');
-  const resultsDir = resolve(dirAt >= 0 ? args[dirAt + 1]! : 'results');
+function main(quick: boolean, resultsDir: string): void {
   const self = fileURLToPath(import.meta.url);
   const rows: Array<Record<string, string | number>> = [];
   for (const c of cases(quick)) {
@@ -82,4 +74,18 @@ function main(): void {
   process.stdout.write(`${writeBenchResult(join(resultsDir, 'scale', 'scenario-generate.json'), result)}\n`);
 }
 
-main();
+await benchMain(
+  {
+    script: 'scenario-generate.bench.js',
+    about: 'Scenario generation at the full unicast LID space, one child process per case; writes results/scale/scenario-generate.json.',
+    flags: {
+      quick: { type: 'boolean', description: 'small cases (a smoke run)' },
+      'results-dir': { type: 'string', valueName: 'DIR', default: 'results', description: 'where to write scale/scenario-generate.json' },
+      child: { type: 'string', valueName: 'JSON', description: '(internal) generate this case\'s scenario in this process and print its figures' },
+    },
+  },
+  ({ quick, 'results-dir': dir, child }) => {
+    if (child !== undefined) process.stdout.write(JSON.stringify(measureInThisProcess(JSON.parse(child) as ScenarioOptions)));
+    else main(quick === true, resolve(dir));
+  },
+);

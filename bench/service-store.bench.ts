@@ -13,9 +13,10 @@
 // lives in os.tmpdir() (its file system is in the notes): fsync cost is the disk's, not SQLite's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { benchMain, isEntryPoint } from './bench-main.js';
 import { GuidInfoRecordMask, MadStatus, Method, SaAttr } from '../core/mad/constants.js';
 import { MadView } from '../core/mad/mad-view.js';
 import { EventQueue } from '../core/engine/event-queue.js';
@@ -225,16 +226,23 @@ export function serviceStoreBench(migrations: number): BenchResult {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--migrations');
-  const migrations = at >= 0 ? Number(args[at + 1]) : 2000;
-  if (!Number.isSafeInteger(migrations) || migrations < 1) throw new RangeError(`--migrations: ${args[at + 1]} is not a positive integer`);
-  const dirAt = args.indexOf('--results-dir');
-  const resultsDir = dirAt >= 0 ? args[dirAt + 1]! : fileURLToPath(new URL('../../results/', import.meta.url));
-  const result = serviceStoreBench(migrations);
-  for (const r of result.rows) console.log(JSON.stringify(r));
-  for (const t of result.targets) console.log(`${t.met ? 'ok  ' : 'FAIL'} ${t.name}: ${t.measured} (target ${t.target})`);
-  console.log(`wrote ${writeBenchResult(join(resultsDir, 'reliability', 'service-store.json'), result)}`);
-  if (!result.targets.every((t) => t.met)) process.exitCode = 1;
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'service-store.bench.js',
+      about: 'The signalling service\'s Set/Delete path without a store and with --db-sync normal and full, side by side; writes results/reliability/service-store.json, exit code 1 when a target is missed.',
+      flags: {
+        migrations: { type: 'positiveInteger', default: 2000, description: 'migrations per side' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write reliability/service-store.json [default: the repository's results/]" },
+      },
+    },
+    ({ migrations, 'results-dir': dir }) => {
+      const resultsDir = dir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+      const result = serviceStoreBench(migrations);
+      for (const r of result.rows) console.log(JSON.stringify(r));
+      for (const t of result.targets) console.log(`${t.met ? 'ok  ' : 'FAIL'} ${t.name}: ${t.measured} (target ${t.target})`);
+      console.log(`wrote ${writeBenchResult(join(resultsDir, 'reliability', 'service-store.json'), result)}`);
+      return result.targets.every((t) => t.met) ? 0 : 1;
+    },
+  );
 }

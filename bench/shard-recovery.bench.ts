@@ -21,6 +21,7 @@ import { runShardedTask, type ShardedOutcome, type ShardedRunOptions } from '../
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { Counter } from '../core/metrics/counters.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 
 interface Mode {
   readonly name: string;
@@ -38,14 +39,6 @@ const MODES: readonly Mode[] = [
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return dflt;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`shard-recovery bench ${name}: ${process.argv[i + 1]} is not a positive integer`);
-  return v;
 }
 
 function sameResults(a: ShardedOutcome, b: ShardedOutcome, what: string): void {
@@ -136,11 +129,22 @@ export async function runShardRecoveryBench(o: { migrations: number; repeats: nu
   return result;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--results-dir');
-  const resultsDir = i >= 0 ? process.argv[i + 1]! : 'results';
-  const r = await runShardRecoveryBench({ migrations: arg('--migrations', 200), repeats: arg('--repeats', 3), resultsDir });
-  console.table(r.rows);
-  for (const n of r.notes) console.log(n);
-  for (const t of r.targets) console.log(`${t.name}: ${t.measured} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'shard-recovery.bench.js',
+      about: 'Shard crash recovery: checkpoints off and on, and a shard killed halfway (rebuilt from its last Sync, or the run redone), side by side; writes results/engine/shard-recovery.json.',
+      flags: {
+        migrations: { type: 'positiveInteger', default: 200, description: 'migrations of the storm' },
+        repeats: { type: 'positiveInteger', default: 3, description: 'repeats per mode (each figure is their median)' },
+        'results-dir': { type: 'string', valueName: 'DIR', default: 'results', description: 'where to write engine/shard-recovery.json' },
+      },
+    },
+    async ({ migrations, repeats, 'results-dir': resultsDir }) => {
+      const r = await runShardRecoveryBench({ migrations, repeats, resultsDir });
+      console.table(r.rows);
+      for (const n of r.notes) console.log(n);
+      for (const t of r.targets) console.log(`${t.name}: ${t.measured} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+    },
+  );
 }

@@ -21,13 +21,15 @@
 // Run: node dist/bench/tables.bench.js [--quick] [--no-huge-pages] [--results-dir DIR] [--only lid,trap,...] [--sizes 1e5,...]
 // (--only and --sizes are for experiments: use --results-dir elsewhere with them.)
 import { Bench } from 'tinybench';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GuidCache, LIST_TAIL_MASKS, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
 import { hugePagesExpected, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
 import { anonHugePageBytes, hugePagesDuring, hugeShareOfMapping } from './huge-page-share.js';
+import { UsageError } from '../core/cli/args.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
 
 export interface TablesBenchOptions {
@@ -1009,23 +1011,36 @@ function compareNoHugePages(path: string, rows: Row[]): string | undefined {
   return `Both ways: the same bench run with --no-huge-pages (${NO_HUGE_PAGES_FILE}, generated ${other.generatedAt}) against this run (4 KiB pages -> this run's pages; the Map side is on 4 KiB pages in both): ${parts.join('; ')}.`;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  // Huge pages for the tables' buffers: glibc reads GLIBC_TUNABLES only at exec, so the bench
-  // re-executes itself with glibc.malloc.hugetlb=1 added (or, given --no-huge-pages, removed)
-  // when the environment does not already say so (reexecForHugePages).
-  const noHugePages = args.includes('--no-huge-pages');
-  reexecForHugePages(!noHugePages);
-  const dirAt = args.indexOf('--results-dir');
-  const onlyAt = args.indexOf('--only');
-  const sizesAt = args.indexOf('--sizes');
-  const result = await runTablesBench({
-    quick: args.includes('--quick'),
-    resultsDir: dirAt >= 0 ? args[dirAt + 1] : undefined,
-    only: onlyAt >= 0 ? args[onlyAt + 1]!.split(',') : undefined,
-    sizes: sizesAt >= 0 ? args[sizesAt + 1]!.split(',').map(Number) : undefined,
-    noHugePages,
-  });
-  console.table(result.rows);
-  for (const t of result.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.measured} (target ${t.target})`);
+if (isEntryPoint(import.meta.url)) {
+  const families = ['lid', 'trap', 'scan16', 'scan128', 'path'];
+  await benchMain(
+    {
+      script: 'tables.bench.js',
+      about: 'The LID-vGUID table, trap table, GUID cache and path cache against Map baselines (tinybench, side by side); writes results/tables/tables.json.',
+      flags: {
+        quick: { type: 'boolean', description: 'sizes 10^3 and 10^5 only' },
+        'no-huge-pages': { type: 'boolean', description: 'keep the tables on 4 KiB pages' },
+        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write tables/tables.json [default: the repository's results/]" },
+        only: { type: 'string', valueName: 'LIST', description: `families to run, comma-separated, of ${families.join(', ')} (experiments: use --results-dir elsewhere)` },
+        sizes: { type: 'string', valueName: 'LIST', description: 'entry counts, comma-separated, e.g. 1e5,1e7 (experiments: use --results-dir elsewhere)' },
+      },
+    },
+    async (flags) => {
+      const only = flags.only?.split(',');
+      for (const f of only ?? []) if (!families.includes(f)) throw new UsageError(`--only: "${f}" is not one of ${families.join(', ')}`);
+      const sizes = flags.sizes?.split(',').map((text) => {
+        const n = Number(text);
+        if (text.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--sizes: "${text}" is not a positive integer`);
+        return n;
+      });
+      // Huge pages for the tables' buffers: glibc reads GLIBC_TUNABLES only at exec, so the bench
+      // re-executes itself with glibc.malloc.hugetlb=1 added (or, given --no-huge-pages, removed)
+      // when the environment does not already say so (reexecForHugePages).
+      const noHugePages = flags['no-huge-pages'] === true;
+      reexecForHugePages(!noHugePages);
+      const result = await runTablesBench({ quick: flags.quick === true, resultsDir: flags['results-dir'], only, sizes, noHugePages });
+      console.table(result.rows);
+      for (const t of result.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.measured} (target ${t.target})`);
+    },
+  );
 }

@@ -14,6 +14,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { benchMain } from './bench-main.js';
+import { UsageError } from '../core/cli/args.js';
 import { DEFAULT_RECEIVE_SPIN_US, nativeUnavailableReason, type UmadReceiveStats } from '../native/umad.js';
 import { ibsimUnavailableReason, OpenSmFabric } from '../test/support/opensm-ibsim.js';
 
@@ -41,13 +43,6 @@ const C_SOURCE = fileURLToPath(new URL('../../bench/c/pathrecord_loop.c', import
 const ADDON_CHILD = fileURLToPath(new URL('./umad-pathrecord-child.js', import.meta.url));
 const RESULT_PATH = fileURLToPath(new URL('../../results/native/umad-pathrecord.json', import.meta.url));
 
-function positiveInt(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: ${text} is not a positive integer`);
-  return n;
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1]!;
@@ -69,11 +64,9 @@ async function runLoop(fabric: OpenSmFabric, command: string, args: string[]): P
   return JSON.parse(line) as LoopResult;
 }
 
-async function main(): Promise<void> {
+async function main(roundTrips: number, rounds: number): Promise<void> {
   // Many short rounds rather than a few long ones: on a shared machine a burst of other work
   // spoils a round, and the median over 15 rotating rounds leaves such rounds out.
-  const roundTrips = positiveInt(process.argv[2], 4000, 'round trips per round');
-  const rounds = positiveInt(process.argv[3], 15, 'rounds');
   const warmup = Math.min(1000, roundTrips);
   const reason = nativeUnavailableReason() ?? ibsimUnavailableReason()
     ?? (spawnSync('cc', ['--version']).status === 0 ? null : 'no C compiler (cc)');
@@ -177,4 +170,20 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await benchMain(
+  {
+    script: 'umad-pathrecord.bench.js',
+    usage: '[round trips per round] [rounds]',
+    about: 'PathRecord round trips per second through the libibumad addon against a C loop over libibumad, side by side against one ibsim + OpenSM fabric; writes results/native/umad-pathrecord.json.',
+    flags: {},
+    positionals: { names: ['round trips per round', 'rounds'], min: 0, max: 2 },
+  },
+  async (_flags, [roundTrips, rounds]) => main(positiveArgument(roundTrips, 4000, 'round trips per round'), positiveArgument(rounds, 15, 'rounds')),
+);
+
+function positiveArgument(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`<${name}>: ${JSON.stringify(text)} is not a positive integer`);
+  return n;
+}
