@@ -234,7 +234,7 @@ export async function spinRoundTripNs(rounds = 20000, batches = 5): Promise<numb
 }
 
 export interface ParallelBound {
-  /** The least time per Report on `cores` cores: max(serial, T / cores), ns. */
+  /** The least time per Report on `cores` cores: slowdown x max(serial, T / cores), ns. */
   readonly leastNsPerReport: number;
   /** Speed-up over the one-thread engine that no engine whose serial path is `serial` can exceed on `cores` cores: T / leastNsPerReport. */
   readonly maxSpeedup: number;
@@ -245,13 +245,16 @@ export interface ParallelBound {
 /**
  * On `cores` cores an engine takes at least max(serial, T / cores) per Report, where T is the
  * one-thread engine's CPU per Report and serial the part of it (with any hand-off cost) that
- * must run one piece after another; checksPerReport: VM cache checks per Report.
+ * must run one piece after another; checksPerReport: VM cache checks per Report. `slowdown`: how
+ * much longer the same code takes while every core is busy than alone (the cores share a cache
+ * and memory; bench/independent-copies.ts measures it), which stretches the serial path and the
+ * shares alike: the least time is slowdown x max(serial, T / cores).
  */
-export function parallelBound(oneThreadNsPerReport: number, serialNsPerReport: number, checksPerReport: number, cores: number): ParallelBound {
-  for (const [name, v] of [['oneThreadNsPerReport', oneThreadNsPerReport], ['serialNsPerReport', serialNsPerReport], ['checksPerReport', checksPerReport], ['cores', cores]] as const) {
+export function parallelBound(oneThreadNsPerReport: number, serialNsPerReport: number, checksPerReport: number, cores: number, slowdown = 1): ParallelBound {
+  for (const [name, v] of [['oneThreadNsPerReport', oneThreadNsPerReport], ['serialNsPerReport', serialNsPerReport], ['checksPerReport', checksPerReport], ['cores', cores], ['slowdown', slowdown]] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`parallelBound ${name}: ${v} is not a positive finite number`);
   }
-  const leastNsPerReport = Math.max(serialNsPerReport, oneThreadNsPerReport / cores);
+  const leastNsPerReport = slowdown * Math.max(serialNsPerReport, oneThreadNsPerReport / cores);
   return {
     leastNsPerReport,
     maxSpeedup: oneThreadNsPerReport / leastNsPerReport,

@@ -32,6 +32,13 @@ test('parallelBound: max(serial, T / cores) per Report, and what it allows', (t)
   t.is(parallelBound(2000, 500, 120, 4).maxSpeedup, 4);
   t.throws(() => parallelBound(2000, 0, 120, 2), { message: 'parallelBound serialNsPerReport: 0 is not a positive finite number' });
   t.throws(() => parallelBound(NaN, 400, 120, 2), { message: /oneThreadNsPerReport: NaN/ });
+  // Cores that slow each other down by a quarter when both are busy stretch either bound alike.
+  const shared = parallelBound(2000, 500, 120, 2, 1.25);
+  t.is(shared.leastNsPerReport, 1250);
+  t.is(shared.maxSpeedup, 1.6);
+  t.is(shared.maxCacheChecksPerSecond, 96e6);
+  t.is(parallelBound(2000, 1600, 120, 2, 1.25).maxSpeedup, 1);
+  t.throws(() => parallelBound(2000, 500, 120, 2, 0), { message: 'parallelBound slowdown: 0 is not a positive finite number' });
 });
 
 test('cutSpacing: under the default costs the SM and the Dom0s alternate; an SM faster than the lookahead breaks that', (t) => {

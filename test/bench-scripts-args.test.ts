@@ -15,6 +15,7 @@ const BENCH_DIR = fileURLToPath(new URL('../bench/', import.meta.url));
 const SCRIPTS = [
   'engine-throughput.bench.js',
   'fuzz.bench.js',
+  'independent-copies.js',
   'load.bench.js',
   'loss.bench.js',
   'mad-codec.bench.js',
