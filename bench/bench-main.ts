@@ -13,6 +13,11 @@ export function isEntryPoint(moduleUrl: string): boolean {
   return script !== undefined && moduleUrl === pathToFileURL(resolve(script)).href;
 }
 
+/** The --results-dir flag of a script that writes `file` under the repository's results/ by default. */
+export function resultsDirFlag(file: string) {
+  return { type: 'string', valueName: 'DIR', description: `where to write ${file} [default: the repository's results/]` } as const;
+}
+
 const HELP = { help: { type: 'boolean', short: 'h', description: 'print this help and exit' } } as const;
 
 export interface BenchCommand<S extends FlagSpecs> {

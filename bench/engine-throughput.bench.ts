@@ -39,7 +39,7 @@ import { EAGER_PUBLISH_WORDS } from '../core/engine/shard/record-ring.js';
 import { Counter } from '../core/metrics/counters.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { machineFacts, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 import { independentCopiesCeiling } from './independent-copies.js';
 import type { ScenarioOptions } from '../core/scenario/scenario-options.js';
 import { cutSpacing, parallelBound, phaseShares, spinRoundTripNs, type ParallelBound } from './conservative-bound.js';
@@ -262,7 +262,7 @@ if (isEntryPoint(import.meta.url)) {
       about: 'Notice deliveries per second of a per-pf storm: one thread, sharded on 1 and on 2 workers, whole runs side by side; writes results/engine/throughput.json.',
       flags: {
         quick: { type: 'boolean', description: 'a small storm and one pass per mode (a smoke run; its figures are not comparable)' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: 'where to write engine/throughput.json [default: the repository\'s results/]' },
+        'results-dir': resultsDirFlag('engine/throughput.json'),
       },
     },
     async (flags) => {

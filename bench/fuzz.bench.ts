@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runFuzzWatched, fuzzSummary, type FuzzReport } from '../core/fuzz/run-fuzz.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
 /** Heap growth (after a full GC) above which a target is said not to have bounded memory. */
 export const HEAP_GROWTH_LIMIT_MIB = 64;
@@ -63,7 +63,7 @@ if (isEntryPoint(import.meta.url)) {
       flags: {
         count: { type: 'nonNegativeInteger', default: 1_000_000, description: 'MADs to feed' },
         seed: { type: 'nonNegativeInteger', default: 1, description: 'seed of the mutations' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write reliability/fuzz.json [default: the repository's results/]" },
+        'results-dir': resultsDirFlag('reliability/fuzz.json'),
       },
     },
     async ({ count, seed, 'results-dir': dir }) => {

@@ -23,7 +23,7 @@ import { defaultCostModel, withOverrides } from '../core/engine/cost-model.js';
 import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
 import { machineFacts, readBenchResult, writeBenchResult, type BenchResult } from './bench-result.js';
 import { queriesAbandoned, redrivesOf, updatesAbandoned } from './updates-abandoned.js';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 import { UsageError } from '../core/cli/args.js';
 import { SCHEMES } from '../core/scenario/scenario.js';
 
@@ -264,7 +264,7 @@ if (isEntryPoint(import.meta.url)) {
         hosts: { type: 'positiveInteger', description: 'hosts of the subnet [default: the suite\'s]' },
         only: { type: 'choice', choices: SCHEMES, valueName: 'SCHEME', description: 'run one scheme and merge its rows into the committed result' },
         storm: { type: 'number', valueName: 'PERCENT', description: 'one storm size, in percent of the VMs (needs --only)' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write scale/load.json [default: the repository's results/]" },
+        'results-dir': resultsDirFlag('scale/load.json'),
       },
     },
     ({ quick, hosts, only, storm, 'results-dir': dir }) => {

@@ -19,7 +19,7 @@ import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
 import { smMadsOf } from './closed-forms.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
 import { redrivesOf, updatesAbandoned } from './updates-abandoned.js';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
 export interface LossCase {
   scheme: SchemeName;
@@ -184,7 +184,7 @@ if (isEntryPoint(import.meta.url)) {
       about: 'Every scheme under MAD loss, by kind of MAD lost: convergence, retries, abandoned updates; writes results/reliability/loss.json.',
       flags: {
         quick: { type: 'boolean', description: 'a small subnet (a smoke run)' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write reliability/loss.json [default: the repository's results/]" },
+        'results-dir': resultsDirFlag('reliability/loss.json'),
       },
     },
     ({ quick, 'results-dir': dir }) => {

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { MadView, MadStatus, Method, SaAttr, MgmtClass, NoticeType, ProducerType, TrapNumber, VmState, SmpAttr } from '../core/mad/index.js';
 import { Xoshiro128 } from '../core/random.js';
 import { type BenchResult, machineFacts, writeBenchResult } from './bench-result.js';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
 const RING = 1024; // slots; a power of two
 const BATCH = 10_000; // MADs per timed iteration, so timer overhead is negligible
@@ -896,7 +896,7 @@ if (isEntryPoint(import.meta.url)) {
       flags: {
         quick: { type: 'boolean', description: 'short tasks (a smoke run)' },
         processes: { type: 'positiveInteger', valueName: 'N', description: 'fresh processes to measure in [default: the suite\'s]' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write micro/mad-codec.json [default: the repository's results/]" },
+        'results-dir': resultsDirFlag('micro/mad-codec.json'),
         [CHILD_FLAG.slice(2)]: { type: 'boolean', description: '(internal) measure in this process and print the figures as JSON' },
       },
     },

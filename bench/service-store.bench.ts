@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 import { GuidInfoRecordMask, MadStatus, Method, SaAttr } from '../core/mad/constants.js';
 import { MadView } from '../core/mad/mad-view.js';
 import { EventQueue } from '../core/engine/event-queue.js';
@@ -233,7 +233,7 @@ if (isEntryPoint(import.meta.url)) {
       about: 'The signalling service\'s Set/Delete path without a store and with --db-sync normal and full, side by side; writes results/reliability/service-store.json, exit code 1 when a target is missed.',
       flags: {
         migrations: { type: 'positiveInteger', default: 2000, description: 'migrations per side' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write reliability/service-store.json [default: the repository's results/]" },
+        'results-dir': resultsDirFlag('reliability/service-store.json'),
       },
     },
     ({ migrations, 'results-dir': dir }) => {

@@ -29,7 +29,7 @@ import { GuidCache, LIST_TAIL_MASKS, LidVguidTable, PathCache, TrapTable, VguidS
 import { hugePagesExpected, hugeTlbTunable, reexecForHugePages, thpMode } from '../core/tables/huge-pages.js';
 import { anonHugePageBytes, hugePagesDuring, hugeShareOfMapping } from './huge-page-share.js';
 import { UsageError } from '../core/cli/args.js';
-import { benchMain, isEntryPoint } from './bench-main.js';
+import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
 
 export interface TablesBenchOptions {
@@ -1020,7 +1020,7 @@ if (isEntryPoint(import.meta.url)) {
       flags: {
         quick: { type: 'boolean', description: 'sizes 10^3 and 10^5 only' },
         'no-huge-pages': { type: 'boolean', description: 'keep the tables on 4 KiB pages' },
-        'results-dir': { type: 'string', valueName: 'DIR', description: "where to write tables/tables.json [default: the repository's results/]" },
+        'results-dir': resultsDirFlag('tables/tables.json'),
         only: { type: 'string', valueName: 'LIST', description: `families to run, comma-separated, of ${families.join(', ')} (experiments: use --results-dir elsewhere)` },
         sizes: { type: 'string', valueName: 'LIST', description: 'entry counts, comma-separated, e.g. 1e5,1e7 (experiments: use --results-dir elsewhere)' },
       },
