@@ -9,8 +9,9 @@
 //     checks and updates on the shard threads. Each thread's CPU time is measured too
 //     (/proc/thread-self/schedstat): per Report, the main thread's (M) and the shards' (S), which
 //     bound what sharding can give (see the notes);
-//   - as whole runs side by side (two seeds) on 1 and on 2 workers: parallelism across runs,
-//     on fresh worker threads (as `repath run --workers` does) and on threads already warm.
+//   - as whole runs side by side (eight storms, four seeds, as a --scheme list would give) on 1
+//     and on 2 workers: parallelism across runs, on fresh worker threads (as `repath run
+//     --workers` does) and on threads already warm.
 // Beside them, the bound on what any conservatively synchronised engine could do with this storm
 // on 2 cores (bench/conservative-bound.ts): the SM <-> host cut's event spacing against the
 // lookahead, and the fan-out's share of the one-thread phase, the only work that can leave the
@@ -23,7 +24,7 @@
 // shape (another seed): the storm itself is ~0.1 s, so a cold JIT would otherwise be measured.
 // Why fresh whole runs do not scale: a fresh thread spends most of a whole run warming up (module
 // loading, the scenario rebuilt from its seed, the JIT's interpreted and baseline tiers, its
-// background compile and GC threads); one worker running the two runs one after another warms up
+// background compile and GC threads); one worker running the runs one after another warms up
 // once, two workers warm up twice at once on the same two cores.
 //
 //   node dist/bench/engine-throughput.bench.js [--quick] [--results-dir DIR]
@@ -114,8 +115,14 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   const storm = (seed: number) => generateScenario(stormOptions(seed));
   const scenario = storm(1);
   const task: SchemeTask = { scenario, scheme: 'per-pf', setup: 'direct' };
-  // Whole runs side by side: the same storm on two seeds, each a one-thread run on a worker.
-  const wholeTasks: SchemeTask[] = [1, 2].map((seed) => ({ scenario: storm(seed), scheme: 'per-pf', setup: 'direct', shard: false }));
+  // Whole runs side by side: the storm on four seeds, twice each, each a one-thread run on a
+  // worker. Eight, not two: with two runs on two workers the batch lasts as long as the slower
+  // one, and a run's time swings by half on this machine (its neighbours' load), so a pair
+  // measured the slower run more than the workers' throughput (1.04-1.18 over 1 worker, where
+  // batches of eight gave 1.35-1.9).
+  const wholeSeeds = quick ? [1, 2] : [1, 2, 3, 4, 1, 2, 3, 4];
+  const wholeTasks: SchemeTask[] = wholeSeeds.map((seed) => ({ scenario: storm(seed), scheme: 'per-pf', setup: 'direct', shard: false }));
+  const wholeLabel = `whole runs x${wholeTasks.length}`;
   // Warm-up (JIT, worker start-up code paths) on a storm of the same shape, not measured.
   // V8 needs a few such storms before the hot path runs in its optimised tier (a storm is ~0.1 s).
   const warm: SchemeTask = { scenario: storm(99), scheme: 'per-pf', setup: 'direct' };
@@ -150,10 +157,10 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
     keep(await phaseRun('sharded, 1 worker', task, 1, pool1));
     keep(await phaseRun('sharded, 2 workers', task, 2, pool2));
     if (r >= wholeRepeats) continue;
-    keep(await wholeRuns('whole runs x2, 1 worker', wholeTasks, 1));
-    keep(await wholeRuns('whole runs x2, 2 workers', wholeTasks, 2));
-    keep(await wholeRuns('whole runs x2, 1 warm worker', wholeTasks, 1, pool1));
-    keep(await wholeRuns('whole runs x2, 2 warm workers', wholeTasks, 2, pool2));
+    keep(await wholeRuns(`${wholeLabel}, 1 worker`, wholeTasks, 1));
+    keep(await wholeRuns(`${wholeLabel}, 2 workers`, wholeTasks, 2));
+    keep(await wholeRuns(`${wholeLabel}, 1 warm worker`, wholeTasks, 1, pool1));
+    keep(await wholeRuns(`${wholeLabel}, 2 warm workers`, wholeTasks, 2, pool2));
   }
   await pool1.destroy();
   await pool2.destroy();
@@ -169,10 +176,10 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
   const one = best.get('one thread')!;
   const s1 = best.get('sharded, 1 worker')!;
   const s2 = best.get('sharded, 2 workers')!;
-  const w1 = best.get('whole runs x2, 1 worker')!;
-  const w2 = best.get('whole runs x2, 2 workers')!;
-  const ww1 = best.get('whole runs x2, 1 warm worker')!;
-  const ww2 = best.get('whole runs x2, 2 warm workers')!;
+  const w1 = best.get(`${wholeLabel}, 1 worker`)!;
+  const w2 = best.get(`${wholeLabel}, 2 workers`)!;
+  const ww1 = best.get(`${wholeLabel}, 1 warm worker`)!;
+  const ww2 = best.get(`${wholeLabel}, 2 warm workers`)!;
   sameCounters(one, s1);
   sameCounters(one, s2);
   sameCounters(w1, w2);
@@ -238,13 +245,13 @@ export async function runEngineThroughput(options: { quick?: boolean; resultsDir
     rows,
     targets,
     notes: [
-      `One per-pf storm: ${hosts} hosts x ${vmsPerHost} VMs (${slotsPerHost} VF slots), 8 uniform peers per VM, ${migrations} migrations, direct setup. Rates are over the migration phase's wall time (setup and worker start-up excluded; the sharded modes on warm pool threads), except "whole runs", two such storms (seeds 1, 2) as one-thread runs side by side, timed with their setup, on fresh worker threads (a new pool per batch, as \`repath run --workers\` does) and on warm ones (threads that already ran one such storm). Every mode is warmed up on a storm of the same shape first. Best of ${repeats} alternating passes per mode (three tries per pass for the one-thread mode; ${wholeRepeats} for whole runs); counters are checked identical across modes.`,
+      `One per-pf storm: ${hosts} hosts x ${vmsPerHost} VMs (${slotsPerHost} VF slots), 8 uniform peers per VM, ${migrations} migrations, direct setup. Rates are over the migration phase's wall time (setup and worker start-up excluded; the sharded modes on warm pool threads), except "whole runs", ${wholeTasks.length} such storms (seeds ${[...new Set(wholeSeeds)].join(', ')}${wholeTasks.length > new Set(wholeSeeds).size ? ', each twice' : ''}) as one-thread runs side by side, timed with their setup, on fresh worker threads (a new pool per batch, as \`repath run --workers\` does) and on warm ones (threads that already ran one such storm). Every mode is warmed up on a storm of the same shape first. Best of ${repeats} alternating passes per mode (three tries per pass for the one-thread mode; ${wholeRepeats} for whole runs); counters are checked identical across modes.`,
       'Fast fan-out: Dom0 keeps each host\'s Algorithm 2 list (the VMs of its active VF slots, in slot order) and a bit-sliced copy of their 128-bit cache summaries, rebuilt only when a VF or a VM\'s summary changes, so one notice\'s checks for a host are 3 x ceil(slots / 32) word ANDs, and the path cache is probed only for VMs with the vGUID\'s three summary bits set (about 0.5% here: Bloom false positives, each a cold hash probe). Per Report the main thread then does the SM\'s fan-out turn (the notice encoded once per notice, only the TID stamped), the Report and ReportResp MADs through the fabric, Dom0\'s decode and ReportResp (the Report copied, its header patched) and 4 events, the Report timeouts and the MADs on the wire in FIFO lanes instead of the heap.',
       `Sharded: the SM, fabric and Dom0s stay on the main thread and only the VMs' checks and updates move to the shard threads (each keeps, per host, the VMs it owns there and their bit-sliced cache summaries, as Dom0 does on one thread). Records are published to the shards in batches of ${PUBLISH_BATCH_WORDS} words (~${Math.round(PUBLISH_BATCH_WORDS / 9)} per-host fan-outs), or of ${EAGER_PUBLISH_WORDS} words to a shard that waits for data, so the shards work while the main thread goes on and a Sync finds them close behind, and a host's fan-out goes only to the shards with a VM there. The main thread Syncs the shards only where a VM may send: ${s1.syncs} Syncs with 1 worker (a repaired peer's pending RC detection needs none). Per Report the main thread spent ${s1.mainCpuNs > 0 ? (s1.mainCpuNs / s1.reports / 1000).toFixed(2) : '?'} µs of CPU with 1 worker (M) and the shards ${s1.shardCpuNs > 0 ? (s1.shardCpuNs / s1.reports / 1000).toFixed(2) : '?'} µs (S); with 2 workers M = ${s2.mainCpuNs > 0 ? (s2.mainCpuNs / s2.reports / 1000).toFixed(2) : '?'} µs, S = ${s2.shardCpuNs > 0 ? (s2.shardCpuNs / s2.reports / 1000).toFixed(2) : '?'} µs in total. On 2 cores 1 worker takes about max(M, S) per Report and 2 workers about max(M, S/2, (M + S)/2): with M >= S the main thread bounds both, and 2 workers over 1 can reach 1.7 only when M <= ~0.15 S.`,
       'Why M is what it is (one-thread CPU profile of this storm, self time by component): per Report the main thread runs 4 events (the SM\'s fan-out turn, the Report and the ReportResp through the fabric, the Report\'s time-out), the SM\'s turn and its ReportResp (~20% of its time), the two MADs through the fabric (a 256-byte copy into a slab slot each, ~10%), Dom0\'s validation and decode of the Report and its ReportResp (~20%), and the event loop (~17%); the sharded run adds the ring records, their copy into the replay log (crash recovery) and the Syncs. Moving Dom0\'s Report handling to the shards gains nothing under this engine\'s one lookahead (the SM\'s and the Dom0s\' events alternate) and, with a lookahead per host, needs a hand-off each way per Report and the one-thread engine\'s event order kept across threads (see the bounds).',
       `The bounds (bench/conservative-bound.ts). A conservatively synchronised engine runs an event of one thread alongside another thread's only when their times differ by less than the lookahead, the least latency of a message between them. Across the SM <-> host cut the SM's Reports left at least ${cut.minReportSpacingNs} ns apart (its transmitter serves one per smServiceNs) and the least latency was ${cut.lookaheadNs} ns. With that one lookahead for the whole cut (item 2's contract, and this engine's), ${cut.hostEventsWithinLeastLookahead} of the ${cut.hostEvents} arrivals of the SM's MADs at hosts (${((cut.hostEventsWithinLeastLookahead / cut.hostEvents) * 100).toFixed(1)} %) lie within it of an event of the SM (its ${cut.cutMads} departures and arrivals): the SM's and the Dom0s' work alternate, so everything but the fan-out past the Dom0 -> VM cut (whose lookahead is a VM's least reaction time, milliseconds) is serial, wherever it runs. The fan-out (Dom0's Algorithm 2 with the VMs' bit-sliced Algorithm 3 checks, and the notices applied) is F = ${(shares.fanoutShare * 100).toFixed(1)} % of the one-thread phase by V8's sampling profiler (${shares.fanoutSamples} of ${shares.samples} samples over ${quick ? 1 : 3} runs): with T = ${(oneThreadNsPerReport / 1000).toFixed(2)} µs of one-thread CPU per Report (the least of this run's one-thread passes), no such engine takes less than max(T - F, T / 2) = ${(leastLookahead.leastNsPerReport / 1000).toFixed(2)} µs per Report on 2 cores: ${round2(leastLookahead.maxSpeedup)}x the one-thread engine and ${(leastLookahead.maxCacheChecksPerSecond / 1e6).toFixed(1)} M cache checks per second at most (${Math.round(checksPerReport)} per Report); 1.7x would need the fan-out to be ${Math.round((1 - 1 / 1.7) * 100)} % of the work (it is this small because a host's 120 checks are a few word ANDs over bit-sliced summaries). With a lookahead per host (its own latency to the SM), ${cut.hostEventsWithinHostLookahead} of those arrivals (${((cut.hostEventsWithinHostLookahead / cut.hostEvents) * 100).toFixed(1)} %) lie within it of an SM event, mostly the SM's receipt of the previous Report's ReportResp, which could then run alongside; but the Report chain stays serial: the SM's next turn waits for the Report's host (whose lookahead is shorter than the turns' spacing) and the next host waits for that turn. The chain (the SM's turn and Dom0's receipt of the Report, its fan-out excepted) is C = ${(shares.chainShare * 100).toFixed(1)} % of the phase, and each Report hands off to another thread and back, at least H = ${Math.round(handoffNs)} ns (a round trip with both threads spinning, measured here): no engine with Dom0s on the shards takes less than max(C + H, T / 2) = ${(hostLookahead.leastNsPerReport / 1000).toFixed(2)} µs per Report on 2 cores: ${round2(hostLookahead.maxSpeedup)}x and ${(hostLookahead.maxCacheChecksPerSecond / 1e6).toFixed(1)} M checks per second at most, with both threads spinning through the whole storm, no other overhead, the SM sharing a thread with a shard, and every event order of the one-thread engine kept across threads.`,
       `The machine's ceiling (bench/independent-copies.ts): two long-lived processes that share nothing each run this storm whole (direct setup and migration phase) over and over, in windows of ${quick ? 0.3 : 3} s alternating between one copy alone and both at once. Storms per second, one copy alone: ${copies.soloRates.map((r) => r.toFixed(2)).join(', ')}; both copies together: ${copies.pairRates.map((r) => r.toFixed(2)).join(', ')}. Each pair window over the mean of the solo windows around it: ${copies.ratios.map(round2).join(', ')} (median ${round2(copies.medianRatio)}). A copy's migration phase took ${round2(copies.phaseSlowdown)} times as long with the other copy running as alone (medians): the two cores share the last-level cache and memory (and the hypervisor's time), and this engine's hot state is tables walked at random. No engine that splits one storm across two threads can beat two copies that share nothing (it does the same work plus its hand-offs), so that slowdown s stretches the bounds above as well: with a lookahead per host, T / (s x max(C + H, T / 2)) = ${round2(hostLookaheadShared.maxSpeedup)}x and ${(hostLookaheadShared.maxCacheChecksPerSecond / 1e6).toFixed(1)} M checks per second at most.`,
-      'Whole runs on fresh threads scale badly because a fresh thread spends most of a whole run warming up (module loading, the scenario rebuilt from its seed, the JIT\'s interpreted and baseline tiers with its background compile and GC threads): one worker running the two storms one after another warms up once, two workers warm up twice at the same time on the same two cores. On warm threads the two runs are independent work and the ratio is that of the machine\'s free cores.',
+      'Whole runs on fresh threads scale badly because a fresh thread spends most of a whole run warming up (module loading, the scenario rebuilt from its seed, the JIT\'s interpreted and baseline tiers with its background compile and GC threads): one worker running the storms one after another warms up once, two workers warm up twice at the same time on the same two cores. On warm threads the runs are independent work and the ratio is that of the machine\'s free cores (compare the ceiling of two processes below: worker threads share one process\'s GC and compiler threads and its address space; two threads doing such runs caused about 20 times the TLB shootdowns of two processes doing them, in /proc/interrupts).',
       `Machine load when measured: load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${os.cpus().length} CPUs, shared with other jobs: absolute rates are noisy, ratios less so.`,
     ],
     machine: machineFacts(),
