@@ -9,18 +9,25 @@
 //     its transmitter's turns) and the arrivals at it. Counted: the host events less than the
 //     lookahead from an SM event, the only ones that could run alongside the SM's work, for
 //     one lookahead for the whole cut (the least link latency: item 2's contract, and the
-//     sharded engine's) and for a lookahead per host (its own latency to the SM).
+//     sharded engine's) and for a lookahead per host (its own latency to the SM). Also the
+//     senders' least service times (a MAD leaves the SM its transmitter's service after the
+//     event that sends it, a host Dom0's service after), and the Reports whose ReportResp
+//     reaches the SM after its next transmitter turn: with those service times added to each
+//     host's lookahead, the Report chain pipelines for them.
 //   - phaseShares: the fan-out's share of the phase (Dom0's Algorithm 2 with the VMs'
 //     Algorithm 3 checks, and the notices applied), past the Dom0 -> VM cut whose lookahead is
-//     a VM's least reaction time (milliseconds); and the Report chain's (the SM's transmitter
-//     turn and Dom0's receipt of the Report, its fan-out excepted).
+//     a VM's least reaction time (milliseconds); the Report chain's (the SM's transmitter
+//     turn and Dom0's receipt of the Report, its fan-out excepted); and the SM's own code's.
 //   - spinRoundTripNs: the least cost of handing a word to another thread and back.
 // With one lookahead the SM's and the Dom0s' events alternate: all but the fan-out (F of the
 // one-thread CPU T per Report) is serial. With a lookahead per host, the SM's receipt of a
 // ReportResp may overlap the next Report's handling at its host, but the chain is still serial:
 // the SM's next turn waits for the Report's host (its lookahead is shorter than the spacing of
 // the turns) and that host's next Report waits for the turn, one hand-off each way per Report.
-// On N cores no engine takes less than max(serial, T / N) per Report (parallelBound).
+// With the service times in the lookahead, a host handles its Report while the SM takes its
+// next turn: only the SM's own work is serial. On N cores no engine takes less than
+// max(serial, T / N) per Report (parallelBound), stretched by how much the cores slow each
+// other down when all are busy.
 import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
 import { defaultCostModel, withOverrides, type CostModel } from '../core/engine/cost-model.js';
@@ -47,6 +54,16 @@ export interface CutSpacing {
   readonly hostEventsWithinLeastLookahead: number;
   /** Of those, the ones less than their own host's latency to the SM from an event of the SM (a lookahead per host). */
   readonly hostEventsWithinHostLookahead: number;
+  /** Least time from the event that sent an SM MAD across the cut to its departure (the SM's transmitter's service), ns. */
+  readonly smLeadNs: number;
+  /** Least time from the event that sent a host's MAD to the SM to its departure (Dom0's service), ns. */
+  readonly hostLeadNs: number;
+  /**
+   * Reports whose ReportResp reaches the SM after the SM's next transmitter turn (the event that
+   * sends the next Report): with those leads added to each host's lookahead, the only ones whose
+   * host can handle them while the SM takes its next turn (the Report chain pipelined).
+   */
+  readonly reportsOverlappingNextTurn: number;
 }
 
 /** A one-thread subnet of the scenario, set up directly, its migrations scheduled: run() runs the storm. */
@@ -69,12 +86,22 @@ export function cutSpacing(scenario: Scenario, scheme: SchemeName, cost: Partial
   let reports = 0;
   let lastReportNs = -Infinity;
   let minReportSpacingNs = Infinity;
+  let smLeadNs = Infinity;
+  let hostLeadNs = Infinity;
+  // Per Report, in the order sent: the time of the turn that sent it and its host's LID; per
+  // ReportResp, in the order it arrived at the SM: its arrival and its host's LID.
+  const reportTurnNs = new WordLog();
+  const reportLid = new WordLog();
+  const respArrivalNs = new WordLog();
+  const respLid = new WordLog();
   subnet.fabric.setTap((mad, srcLid, _srcQp, dstLid, _dstQp, departNs) => {
     const fromSm = srcLid === smLid;
     if (fromSm === (dstLid === smLid)) return; // not across the cut
     const latencyNs = subnet.fabric.latencyNs(srcLid, dstLid);
+    const leadNs = departNs - subnet.nowNs;
     if (latencyNs < lookaheadNs) lookaheadNs = latencyNs;
     if (fromSm) {
+      if (leadNs < smLeadNs) smLeadNs = leadNs;
       smTimes.push(departNs);
       hostTimes.push(departNs + latencyNs);
       hostLookahead.push(latencyNs);
@@ -82,9 +109,16 @@ export function cutSpacing(scenario: Scenario, scheme: SchemeName, cost: Partial
         reports++;
         if (departNs - lastReportNs < minReportSpacingNs) minReportSpacingNs = departNs - lastReportNs;
         lastReportNs = departNs;
+        reportTurnNs.push(subnet.nowNs);
+        reportLid.push(dstLid);
       }
     } else {
+      if (leadNs < hostLeadNs) hostLeadNs = leadNs;
       smTimes.push(departNs + latencyNs);
+      if (mad[3] === Method.ReportResp) {
+        respArrivalNs.push(departNs + latencyNs);
+        respLid.push(srcLid);
+      }
     }
   });
   subnet.run();
@@ -105,7 +139,44 @@ export function cutSpacing(scenario: Scenario, scheme: SchemeName, cost: Partial
     if (nearest < lookaheadNs) withinLeast++;
     if (nearest < hostLookahead.w[i]!) withinHost++;
   }
-  return { lookaheadNs, cutMads: nSm, reports, minReportSpacingNs, hostEvents: nHost, hostEventsWithinLeastLookahead: withinLeast, hostEventsWithinHostLookahead: withinHost };
+  const reportsOverlappingNextTurn = overlappingNextTurn(reportTurnNs, reportLid, respArrivalNs, respLid);
+  return {
+    lookaheadNs,
+    cutMads: nSm,
+    reports,
+    minReportSpacingNs,
+    hostEvents: nHost,
+    hostEventsWithinLeastLookahead: withinLeast,
+    hostEventsWithinHostLookahead: withinHost,
+    smLeadNs,
+    hostLeadNs,
+    reportsOverlappingNextTurn,
+  };
+}
+
+/**
+ * Of the Reports (turn times and host LIDs in the order sent), those whose ReportResp (arrival
+ * times and host LIDs in the order they reached the SM) arrived after the next Report's turn.
+ * A host answers its Reports in the order they came (FIFO per host: its k-th ReportResp answers
+ * its k-th Report); a Report without an answer counts as overlapping (nothing waits for it).
+ */
+export function overlappingNextTurn(reportTurnNs: WordLog, reportLid: WordLog, respArrivalNs: WordLog, respLid: WordLog): number {
+  // The ReportResps of each host, in arrival order: a CSR list keyed by LID.
+  const start = new Uint32Array(0x10000 + 1);
+  for (let i = 0; i < respLid.n; i++) start[respLid.w[i]! + 1]!++;
+  for (let l = 0; l < 0x10000; l++) start[l + 1]! += start[l]!;
+  const fill = start.slice(0, 0x10000);
+  const arrivals = new Float64Array(respLid.n);
+  for (let i = 0; i < respLid.n; i++) arrivals[fill[respLid.w[i]!]!++] = respArrivalNs.w[i]!;
+  const answered = new Uint32Array(0x10000); // Reports of each host seen so far
+  let overlapping = 0;
+  for (let k = 0; k < reportLid.n; k++) {
+    const lid = reportLid.w[k]!;
+    const j = start[lid]! + answered[lid]!++;
+    const nextTurnNs = k + 1 < reportTurnNs.n ? reportTurnNs.w[k + 1]! : Infinity;
+    if (j >= start[lid + 1]! || arrivals[j]! > nextTurnNs) overlapping++;
+  }
+  return overlapping;
 }
 
 export interface PhaseShares {
@@ -115,15 +186,26 @@ export interface PhaseShares {
   readonly fanoutSamples: number;
   /** Of those, the samples on the Report chain: the SM's transmitter turns and Dom0's receipt of a MAD, its fan-out excepted. */
   readonly chainSamples: number;
+  /** Of those, the samples inside the SM's own code (any function of core/sm/ and what it calls): its transmitter turns and its receipt of MADs. */
+  readonly smSamples: number;
   /** fanoutSamples / samples. */
   readonly fanoutShare: number;
   /** chainSamples / samples. */
   readonly chainShare: number;
+  /** smSamples / samples. */
+  readonly smShare: number;
+  /** The chain's part in Dom0's receipt of MADs (the chain less the SM's transmitter turns), / samples. */
+  readonly dom0ReceiveShare: number;
 }
 
 /** Is a profile node the fan-out's entry: Dom0's forward or the VMs' applyForwarded? */
 export function isFanoutEntry(frame: { functionName: string; url: string }): boolean {
   return (frame.functionName === 'forward' && frame.url.endsWith('/dom0/dom0.js')) || (frame.functionName === 'applyForwarded' && frame.url.endsWith('/vm/vm-agents.js'));
+}
+
+/** Is a profile node the SM's own code (a function of core/sm/)? */
+export function isSmFrame(frame: { url: string }): boolean {
+  return frame.url.includes('/core/sm/');
 }
 
 /** Is a profile node an entry of the Report chain: the SM's transmitter turn or Dom0's receipt of a MAD? */
@@ -158,6 +240,8 @@ export async function phaseShares(scenario: Scenario, scheme: SchemeName, cost: 
   let samples = 0;
   let fanoutSamples = 0;
   let chainSamples = 0;
+  let smSamples = 0;
+  let dom0ReceiveSamples = 0;
   try {
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.setSamplingInterval', { interval: 50 });
@@ -170,25 +254,39 @@ export async function phaseShares(scenario: Scenario, scheme: SchemeName, cost: 
       const byId = new Map<number, Profiler.ProfileNode>();
       for (const n of profile.nodes) byId.set(n.id, n);
       const place = new Map<number, Place>();
-      const mark = (n: Profiler.ProfileNode, outer: Place): void => {
+      const inSm = new Set<number>();
+      const mark = (n: Profiler.ProfileNode, outer: Place, outerSm: boolean): void => {
         const here = isFanoutEntry(n.callFrame) ? Place.Fanout : outer === Place.Other && isChainEntry(n.callFrame) ? Place.Chain : outer;
+        const sm = here !== Place.Fanout && (outerSm || isSmFrame(n.callFrame));
         place.set(n.id, here);
-        for (const c of n.children ?? []) mark(byId.get(c)!, here);
+        if (sm) inSm.add(n.id);
+        for (const c of n.children ?? []) mark(byId.get(c)!, here, sm);
       };
-      mark(profile.nodes[0]!, Place.Other);
+      mark(profile.nodes[0]!, Place.Other, false);
       for (const id of profile.samples ?? []) {
         if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
         samples++;
         const at = place.get(id);
         if (at === Place.Fanout) fanoutSamples++;
         else if (at === Place.Chain) chainSamples++;
+        if (inSm.has(id)) smSamples++;
+        else if (at === Place.Chain) dom0ReceiveSamples++;
       }
     }
     await post(session, 'Profiler.disable');
   } finally {
     session.disconnect();
   }
-  return { samples, fanoutSamples, chainSamples, fanoutShare: fanoutSamples / samples, chainShare: chainSamples / samples };
+  return {
+    samples,
+    fanoutSamples,
+    chainSamples,
+    smSamples,
+    fanoutShare: fanoutSamples / samples,
+    chainShare: chainSamples / samples,
+    smShare: smSamples / samples,
+    dom0ReceiveShare: dom0ReceiveSamples / samples,
+  };
 }
 
 /**

@@ -10,7 +10,8 @@ import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { Dom0 } from '../core/dom0/dom0.js';
 import { VmAgents } from '../core/vm/vm-agents.js';
 import { ReportSender } from '../core/sm/report-sender.js';
-import { cutSpacing, isChainEntry, isFanoutEntry, parallelBound, phaseShares, spinRoundTripNs } from '../bench/conservative-bound.js';
+import { cutSpacing, isChainEntry, isFanoutEntry, isSmFrame, overlappingNextTurn, parallelBound, phaseShares, spinRoundTripNs } from '../bench/conservative-bound.js';
+import { WordLog } from '../core/engine/shard/shard-checkpoint.js';
 
 test.before(async () => {
   await LatencyHistogram.ready();
@@ -62,6 +63,35 @@ test('cutSpacing: under the default costs the SM and the Dom0s alternate; an SM 
   t.true(fast.hostEventsWithinLeastLookahead >= fast.hostEvents * 0.9, `${fast.hostEventsWithinLeastLookahead} of ${fast.hostEvents}`);
 });
 
+test("cutSpacing: the senders' least service times, and the Reports whose answer comes after the SM's next turn", (t) => {
+  const cost = defaultCostModel();
+  const spaced = cutSpacing(storm, 'per-pf');
+  t.is(spaced.smLeadNs, cost.smServiceNs, "a MAD leaves the SM its transmitter's service after the event that sends it");
+  t.is(spaced.hostLeadNs, cost.dom0ServiceNs, "and a host Dom0's service after");
+  const slowDom0 = cutSpacing(storm, 'per-pf', { dom0ServiceNs: 500, smServiceNs: 7000 });
+  t.is(slowDom0.smLeadNs, 7000);
+  t.is(slowDom0.hostLeadNs, 500);
+  // Within a migration's fan-out the transmitter is never idle: the next turn comes when the
+  // Report leaves, before its answer can be back. Only a fan-out's last Report may wait for
+  // its answer (the next turn is the next migration's, later): at most one per migration.
+  const notPipelined = spaced.reports - spaced.reportsOverlappingNextTurn;
+  t.true(notPipelined >= 1 && notPipelined <= storm.migrationVm.length, `${notPipelined} Reports not pipelined`);
+});
+
+test('overlappingNextTurn: each host answers its Reports in order; an answer before the next turn holds the chain', (t) => {
+  const log = (xs: number[]) => {
+    const l = new WordLog();
+    for (const x of xs) l.push(x);
+    return l;
+  };
+  // Reports at turns 0, 10, 20, 30 to LIDs 1, 2, 1, 3; answers from LID 2 at 15, from LID 1 at 12 and 40, none from 3.
+  const n = overlappingNextTurn(log([0, 10, 20, 30]), log([1, 2, 1, 3]), log([15, 12, 40]), log([2, 1, 1]));
+  // Report 0: answered at 12, after the next turn (10). Report 1: at 15, before the next turn (20): held.
+  // Report 2: answered at 40, after the next turn (30). Report 3: no answer, nothing waits for it.
+  t.is(n, 3);
+  t.is(overlappingNextTurn(log([0, 10]), log([1, 1]), log([5, 30]), log([1, 1])), 0, 'answered before the next turn; the last has no next turn');
+});
+
 test('phaseShares: the profile finds the fan-out and the Report chain by their functions (a rename would zero a share silently)', async (t) => {
   const dom0 = Dom0.prototype as unknown as Record<string, unknown>;
   t.is(typeof dom0['forward'], 'function');
@@ -82,6 +112,13 @@ test('phaseShares: the profile finds the fan-out and the Report chain by their f
   t.true(shares.fanoutSamples + shares.chainSamples <= shares.samples, 'a sample is in one place at most');
   t.is(shares.fanoutShare, shares.fanoutSamples / shares.samples);
   t.is(shares.chainShare, shares.chainSamples / shares.samples);
+  // The SM's own code: its turns (in the chain) and its receipt of the ReportResps (outside it).
+  t.true(isSmFrame({ url: 'file:///x/dist/core/sm/report-sender.js' }));
+  t.false(isSmFrame({ url: 'file:///x/dist/core/dom0/dom0.js' }));
+  t.true(shares.smSamples > 0, `${shares.smSamples} SM samples`);
+  t.is(shares.smShare, shares.smSamples / shares.samples);
+  t.true(shares.dom0ReceiveShare > 0 && shares.dom0ReceiveShare < shares.chainShare, 'Dom0 receipt: the chain less the SM turns');
+  t.true(shares.smShare + shares.dom0ReceiveShare + shares.fanoutShare <= 1 + 1e-12);
 });
 
 test('spinRoundTripNs: a word handed to another thread and back, timed', async (t) => {
