@@ -20,14 +20,16 @@
 //     turn and Dom0's receipt of the Report, its fan-out excepted); and the SM's own code's.
 //   - spinRoundTripNs: the least cost of handing a word to another thread and back.
 // With one lookahead the SM's and the Dom0s' events alternate: all but the fan-out (F of the
-// one-thread CPU T per Report) is serial. With a lookahead per host, the SM's receipt of a
-// ReportResp may overlap the next Report's handling at its host, but the chain is still serial:
-// the SM's next turn waits for the Report's host (its lookahead is shorter than the spacing of
-// the turns) and that host's next Report waits for the turn, one hand-off each way per Report.
-// With the service times in the lookahead, a host handles its Report while the SM takes its
-// next turn: only the SM's own work is serial. On N cores no engine takes less than
-// max(serial, T / N) per Report (parallelBound), stretched by how much the cores slow each
-// other down when all are busy.
+// one-thread CPU T per Report) is serial. With a lookahead per host, its link latency, the SM's
+// receipt of a ReportResp may overlap the next Report's handling at its host, but the chain is
+// still serial: a host may handle its Report only once the SM has taken its next turn (which,
+// for all the link latency tells, could send it a MAD arriving as early), and the SM receives
+// that host's answer before the turn after; one hand-off each way per Report. With the senders'
+// least service times added (a MAD leaves the SM a transmitter's service after the event that
+// sends it), a host handles its Report while the SM takes its next turn, and where its answer
+// reaches the SM after that turn (reportsOverlappingNextTurn) the chain pipelines: only the SM's
+// own work is serial. On N cores no engine takes less than max(serial, T / N) per Report
+// (parallelBound), stretched by how much the cores slow each other down when all are busy.
 import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
 import { defaultCostModel, withOverrides, type CostModel } from '../core/engine/cost-model.js';
