@@ -28,6 +28,14 @@ test('hops count switches traversed: 0 same host, 1 same leaf, 3 same level-2 su
   t.is(ft.hopsToSm(400), 5);
 });
 
+test('hopsToSm (a table worked out at construction) agrees with the level walk for every host', (t) => {
+  for (const ft of [fatTree(11_664, { sm: 5_000 }), fatTree(700, { radix: 8 })]) {
+    let differ = 0;
+    for (let h = 0; h < ft.hostCount; h++) if (ft.hopsToSm(h) !== ft.hopsBetweenHosts(h, ft.smEndpoint)) differ++;
+    t.is(differ, 0, `${ft.levels}-level tree, SM at host ${ft.smEndpoint}`);
+  }
+});
+
 test('hops are symmetric and bounded by 2L - 1 on a 4-level tree', (t) => {
   const ft = fatTree(49_151);
   let state = 12345;
