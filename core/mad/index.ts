@@ -13,3 +13,4 @@ export * from './notice.js';
 export * from './mad-rules.js';
 export * from './mad-view.js';
 export * from './mad-json.js';
+export * from './report-resp.js';

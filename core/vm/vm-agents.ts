@@ -24,6 +24,7 @@ import {
 } from '../mad/constants.js';
 import { MadError } from '../mad/mad-error.js';
 import { MadView } from '../mad/mad-view.js';
+import { writeReportResp } from '../mad/report-resp.js';
 import { GuidHashTable } from '../tables/guid-hash.js';
 import { PathCache, type PathCacheShared } from '../tables/path-cache.js';
 import { guidHash } from '../tables/guid-slots.js';
@@ -275,8 +276,7 @@ export class VmAgents implements VfEndpoint {
     if (method === Method.Report && attr === SaAttr.Notice) {
       if (!forwarded) {
         // per-vguid: the Report came to this VF's own subscription; it answers the SM itself.
-        const r = this.outView.initResponseTo(v, Method.ReportResp, MadStatus.Ok);
-        r.bytes.set(v.bytes.subarray(56, 56 + 80), 56);
+        writeReportResp(this.out, v.bytes);
         this.tunnel.sendFromVf(vm, this.out, this.tunnel.smLid, GSI_QP, 0, 0, done);
       }
       this.onNotice(vm, v, done);
