@@ -14,6 +14,9 @@ import type { CounterName } from '../core/metrics/counters.js';
 import { handScenario, VM_GUID_HIGH } from './patent-fixtures.js';
 import { MadView } from '../core/mad/mad-view.js';
 import { Method, PathRecordMask, SaAttr } from '../core/mad/constants.js';
+import { InformFields } from '../core/sm/subscriptions.js';
+import { informFieldsFrom, subscribeDirect } from '../core/sm/sa-inform-info.js';
+import { fillDom0InformInfo } from '../core/dom0/dom0.js';
 
 type Counts = Record<CounterName, number>;
 
@@ -239,4 +242,55 @@ test('ServiceQueue: FIFO completion times, depth and peak', (t) => {
   q.resetPeak();
   t.is(q.peak, 0);
   t.throws(() => new ServiceQueue(0), { message: /initialCapacity: 0/ });
+});
+
+// The Report walk remembers, per subscription row, the subscriber's registry id and port-ness
+// (core/sm/report-sender.ts, rowKey). A row that now holds another subscriber (an unsubscribe
+// moves the last row into its place) must be looked up afresh: every Report of the next notice
+// still goes to each remaining subscriber once, named by its own GUID, and none to the one gone.
+test('per-vguid: after an unsubscribe moves rows, each Report still reaches its own subscriber once', (t) => {
+  const s = generateScenario({ seed: 4, hosts: 6, slotsPerHost: 8, vmsPerHost: 4, peersPerVm: 3 });
+  const sub = new EmulatedSubnet(s, 'per-vguid', {});
+  sub.setup('direct');
+  const sm = sub.sm;
+  const fields = new InformFields();
+  const probe = new MadView().wrapForWrite(new Uint8Array(256));
+  probe.initSa(0x02, SaAttr.InformInfo, 0, 0);
+  fillDom0InformInfo(probe, 1);
+  informFieldsFrom(probe.informInfo, fields);
+  // And one port subscriber (host 2's PF) in the last row, which the unsubscribe below moves into
+  // the row of a vGUID subscriber: the walk must not take it for that vGUID.
+  subscribeDirect(sm, s.hostPortGuidHigh[2]!, s.hostPortGuidLow[2]!, fields);
+  const moveToNextHost = (vm: number) => {
+    sub.migrate(vm, (s.vmHost[vm]! + 1) % s.hosts);
+    sub.run();
+  };
+  // A first notice fills the walk's row memory.
+  moveToNextHost(5);
+  // VM 0 unsubscribes (it stays on its host): the last row, the port's, moves into its row.
+  const gone = `${sub.vms.guidHigh[0]!}:${sub.vms.guidLow[0]!}`;
+  t.true(sm.subscriptions.remove(sub.vms.guidHigh[0]!, sub.vms.guidLow[0]!, fields));
+  // Each Report's destination GID (a VF subscriber is named by it; VFs share their PF's LID).
+  const reportsTo = new Map<string, number>();
+  const fabric = sub.fabric;
+  const send = fabric.send.bind(fabric);
+  fabric.send = (mad, srcLid, srcQp, srcGuidHigh, srcGuidLow, dstLid, dstQp, dstGuidHigh, dstGuidLow, departNs) => {
+    if (mad[1] === 0x03 && mad[3] === Method.Report) reportsTo.set(`${dstGuidHigh}:${dstGuidLow}`, (reportsTo.get(`${dstGuidHigh}:${dstGuidLow}`) ?? 0) + 1);
+    send(mad, srcLid, srcQp, srcGuidHigh, srcGuidLow, dstLid, dstQp, dstGuidHigh, dstGuidLow, departNs);
+  };
+  const before = sub.counters.snapshot();
+  moveToNextHost(9);
+  const d = sub.counters.minus(before).toObject();
+  t.false(reportsTo.has(gone), 'no Report to the VM that unsubscribed');
+  // One Report per remaining subscriber, each answered: the VMs named by their own vGUIDs, the
+  // port first (it took row 0) and as a port (no GID: its PF answers at its LID).
+  t.is(d.smSentReport, s.vms);
+  t.is(d.smReportsUndeliverable, 0);
+  const vguids = Array.from({ length: s.vms - 1 }, (_, i) => `${sub.vms.guidHigh[i + 1]!}:${sub.vms.guidLow[i + 1]!}`);
+  t.deepEqual([...reportsTo.keys()].sort(), ['0:0', ...vguids].sort());
+  t.is([...reportsTo.keys()][0], '0:0', 'the port, moved into row 0, goes first');
+  t.true([...reportsTo.values()].every((n) => n === 1));
+  t.is(d.smRecvReportResp, s.vms);
+  t.is(d.smReportRespUnmatched, 0);
+  t.is(sm.reports.outstanding, 0);
 });

@@ -83,6 +83,16 @@ export class ReportSender {
   private stamp = 0;
   /** Registry id of each host's port GUID once a Report went to it (-1: not yet): saves a probe per Report. */
   private readonly hostKey: Int32Array;
+  /**
+   * Per subscription row, what the walk found the last time it offered that row a Report: the
+   * subscriber's registry id (-1: never), its host if it is a port (else -1) and the SM's port
+   * epoch then. A per-vguid fan-out offers every VM's row a Report per migration; with these the
+   * offer probes one table (the vGUID's LID) instead of three (port map, LID, registry). A row
+   * moved or reused holds another GUID, which its registry id's GUID no longer matches.
+   */
+  private rowKey = new Int32Array(0);
+  private rowHost = new Int32Array(0);
+  private rowEpoch = new Uint32Array(0);
   // ---- outstanding Reports
   private outJob = new Int32Array(0);
   private outGen = new Uint16Array(0);
@@ -342,7 +352,7 @@ export class ReportSender {
       const f = this.loadFields(job);
       while (cursor < limit) {
         const r = cursor++;
-        if (subs.matches(r, f) && this.offer(job, subs.subscriberHigh(r), subs.subscriberLow(r), nowNs)) break;
+        if (subs.matches(r, f) && this.offer(job, subs.subscriberHigh(r), subs.subscriberLow(r), nowNs, r)) break;
       }
     } else {
       while (cursor < end) {
@@ -364,37 +374,59 @@ export class ReportSender {
   }
 
   /**
-   * The job's Report for subscriber (high, low): sent now (true: this turn's Report), deferred
-   * behind the subscriber's full window, or counted undeliverable (false: the walk goes on).
+   * The job's Report for subscriber (high, low), of subscription row `row` (-1: from a list):
+   * sent now (true: this turn's Report), deferred behind the subscriber's full window, or counted
+   * undeliverable (false: the walk goes on).
    */
-  private offer(job: number, high: number, low: number, nowNs: number): boolean {
+  private offer(job: number, high: number, low: number, nowNs: number, row = -1): boolean {
     const sm = this.sm;
+    let key = -1;
+    let host: number;
+    if (row >= 0 && row < this.rowKey.length && this.rowEpoch[row] === sm.portEpoch && (key = this.rowKey[row]!) >= 0 && sm.regHigh[key] === high && sm.regLow[key] === low) {
+      host = this.rowHost[row]!;
+    } else {
+      key = -1;
+      host = sm.portHost.get(high, low);
+    }
     // sm.lidOfGuid and transmit's port test in one pass: a vGUID's LID first, else the port's
     // (a port GUID is in the LID-vGUID table only if portGuidsAsVguids says so).
-    const host = sm.portHost.get(high, low);
     let lid = host >= 0 && sm.portGuidsAsVguids === 0 ? -1 : sm.lidVguid.lid(high, low);
     if (lid < 0 && host >= 0) lid = sm.hostLid[host]!;
     if (lid < 0) {
       sm.counters.v[Counter.smReportsUndeliverable]!++;
       return false;
     }
-    let key: number;
-    if (host >= 0) {
+    if (key < 0 && host >= 0) {
       // A port subscriber (per-pf): its registry id is remembered per host.
       key = this.hostKey[host]!;
       if (key < 0 || sm.regHigh[key] !== high || sm.regLow[key] !== low) {
         key = this.subscriberKey(high, low);
         this.hostKey[host] = key;
       }
-    } else {
+    } else if (key < 0) {
       key = this.subscriberKey(high, low);
     }
+    if (row >= 0) this.rememberRow(row, key, host);
     if (this.inFlight[key]! >= sm.cost.reportWindow) {
       this.defer(job, key);
       return false;
     }
     this.sendReport(job, high, low, key, lid, host >= 0, nowNs);
     return true;
+  }
+
+  private rememberRow(row: number, key: number, host: number): void {
+    if (row >= this.rowKey.length) {
+      const n = Math.max(row + 1, this.rowKey.length * 2, 256);
+      const k = new Int32Array(n).fill(-1);
+      k.set(this.rowKey);
+      this.rowKey = k;
+      this.rowHost = grow(this.rowHost, n, Int32Array);
+      this.rowEpoch = grow(this.rowEpoch, n, Uint32Array);
+    }
+    this.rowKey[row] = key;
+    this.rowHost[row] = host;
+    this.rowEpoch[row] = this.sm.portEpoch;
   }
 
   /** Sends one Report of `job` to subscriber GUID (high, low) at `lid`. */

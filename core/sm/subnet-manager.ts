@@ -115,6 +115,8 @@ export class SubnetManager implements MadSink {
   readonly lidHost = new Int32Array(0x10000).fill(-1);
   /** Port GUID -> host index. */
   readonly portHost: GuidHashTable;
+  /** Counts registerHost calls: what the Report walk remembers of a GUID's port-ness is good while it stands. */
+  portEpoch = 0;
   /** Per port alias GUID table: (host * guidCap + index) -> GUID halves; index 0 is the port GUID. */
   readonly aliasHigh: Uint32Array;
   readonly aliasLow: Uint32Array;
@@ -234,6 +236,7 @@ export class SubnetManager implements MadSink {
     this.lidHost[lid] = h;
     const known = this.portHost.get(high >>> 0, low >>> 0) >= 0;
     this.portHost.set(high >>> 0, low >>> 0, h);
+    this.portEpoch++;
     // The native service learns ports as they appear: one may already be held as a vGUID.
     if (!known && this.lidVguid !== undefined && this.lidVguid.lid(high >>> 0, low >>> 0) >= 0) this.portGuidsAsVguids++;
     this.aliasHigh[h * this.guidCap] = high >>> 0;
