@@ -112,6 +112,27 @@ test('fabric: latency = HCA cost + hops x hop latency; MADs counted by kind; sla
   t.true(fabric.slab.slots >= 101);
 });
 
+test('slab: share() keeps a live slot of its own with one more reference, and copies anything else', (t) => {
+  const slab = new MadSlab(16);
+  const mad = new Uint8Array(256).fill(7);
+  const a = slab.allocCopy(mad);
+  const view = slab.bytes(a);
+  t.is(slab.share(view), a, 'its own live view: the same slot');
+  t.is(slab.inUse, 1);
+  slab.release(a);
+  t.is(slab.inUse, 1, 'the second reference keeps it');
+  slab.release(a);
+  t.is(slab.inUse, 0);
+  // A freed slot's view, a foreign buffer and a subarray of the slab that is not a slot's view: copies.
+  const b = slab.share(view);
+  t.not(slab.bytes(b), mad);
+  t.deepEqual(slab.bytes(b), view);
+  const c = slab.share(mad);
+  t.not(c, b);
+  t.deepEqual(slab.bytes(c), mad);
+  t.is(slab.inUse, 2);
+});
+
 test('fabric: a LID shared by the SM and a host hands SA requests to the SM, Reports to the host', (t) => {
   const q = new EventQueue();
   const counters = new Counters();

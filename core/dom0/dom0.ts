@@ -738,7 +738,7 @@ export class Dom0 implements MadSink {
     ) {
       this.interestIndex.add(u32(mad, 56 + 16), u32(mad, 56 + 20), vm);
     }
-    const s = this.slab.allocCopy(mad);
+    const s = this.slab.share(mad);
     c[Counter.dom0DemuxToVf]!++;
     this.scheduler.push(nowNs + this.cost.dom0ForwardNs, EventKind.Dom0VfDeliver, s, vm, 0);
   }
@@ -805,7 +805,7 @@ export class Dom0 implements MadSink {
           ? vf.checkForwardedSliced!(list, from, n, this.fanSlices, host * SUMMARY_BITS * this.sliceWords, this.sliceWords, trap, vgHigh, vgLow, newLid, hits)
           : vf.checkForwarded(list, n, trap, vgHigh, vgLow, newLid, hits, from);
       if (k === 0) return;
-      const slot = this.slab.allocCopy(mad);
+      const slot = this.slab.share(mad);
       if (k > 1) this.slab.retain(slot, k - 1);
       for (let j = 0; j < k; j++) {
         const i = hits[j]!;

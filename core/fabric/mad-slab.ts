@@ -38,6 +38,23 @@ export class MadSlab {
     return slot;
   }
 
+  /**
+   * A slot holding `mad`: its own, with one more reference, when `mad` is the view of a live slot
+   * of this slab (a MAD the fabric is delivering, passed on whole: Dom0 demultiplexing a Report to
+   * a VF), else a new slot with a copy. Saves a 256-byte copy per MAD passed on; the holders must
+   * only read it, as every reader of a delivered MAD does.
+   */
+  share(mad: Uint8Array): number {
+    if (mad.length === MAD_SIZE && mad.buffer === this.data.buffer) {
+      const slot = (mad.byteOffset - this.data.byteOffset) / MAD_SIZE;
+      if (this.viewsOf[slot] === mad && this.refs[slot]! > 0) {
+        this.refs[slot]!++;
+        return slot;
+      }
+    }
+    return this.allocCopy(mad);
+  }
+
   /** The 256 bytes of `slot` (the same view object every time). */
   bytes(slot: number): Uint8Array {
     return this.viewsOf[slot]!;
