@@ -23,6 +23,7 @@ import type { SchemeName } from '../core/scenario/scenario.js';
 import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { benchMain, isEntryPoint } from './bench-main.js';
+import { median } from './stats.js';
 
 export interface CopiesOptions {
   /** The storm each copy runs (generator options). */
@@ -58,12 +59,6 @@ export interface CopiesCeiling {
 }
 
 const rate = (w: CopyWindow) => (w.storms * 1000) / w.elapsedMs;
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Pair windows' rates over their neighbouring solo windows' mean: solo[i] and solo[i + 1] surround pair[i]. */
 export function neighbourRatios(soloRates: readonly number[], pairRates: readonly number[]): number[] {

@@ -26,6 +26,7 @@ import { readFileSync } from 'node:fs';
 import { MadView, MadStatus, Method, SaAttr, MgmtClass, NoticeType, ProducerType, TrapNumber, VmState, SmpAttr } from '../core/mad/index.js';
 import { Xoshiro128 } from '../core/random.js';
 import { type BenchResult, machineFacts, writeBenchResult } from './bench-result.js';
+import { median } from './stats.js';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
 const RING = 1024; // slots; a power of two
@@ -777,12 +778,6 @@ function measureInChild(quick: boolean): ProcessFigures {
   // JSON carries NaN ("not measurable") as null.
   for (const a of Object.values(figures.alloc)) if (typeof a.bytesPerMad !== 'number') a.bytesPerMad = NaN;
   return figures;
-}
-
-function median(xs: number[]): number {
-  const a = [...xs].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 === 1 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
 }
 
 const round2 = (x: number): number => Number(x.toFixed(2));

@@ -6,11 +6,11 @@
 // order, columns in first-seen order, numbers formatted without the locale.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { BenchResult, PlotRef, TargetCheck } from './bench-result.js';
 import { throughputChart, type TopLevelSpec } from './plots/throughput-chart.js';
 import { reliabilitySection } from './reliability-table.js';
-import { EXIT_USAGE, UsageError, formatFlagHelp, parseArgs, type FlagSpecs } from '../core/cli/args.js';
+import { benchMain, isEntryPoint } from './bench-main.js';
 
 export const REPORT_COMMAND = 'npm run report';
 export const REPORT_SCRIPT = 'node dist/bench/report.js';
@@ -480,35 +480,22 @@ export function repositoryRoot(): string {
   return resolve(here, up);
 }
 
-const REPORT_FLAGS = {
-  'results-dir': { type: 'string', valueName: 'DIR', description: 'where the result files are [default: results/]' },
-  out: { type: 'string', valueName: 'FILE', description: 'the file to write [default: BENCHMARKS.md]' },
-  help: { type: 'boolean', short: 'h', description: 'show this help' },
-} as const satisfies FlagSpecs;
-
-async function main(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseArgs(argv, REPORT_FLAGS).flags;
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`report: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (flags.help) {
-    process.stdout.write(
-      `usage: ${REPORT_SCRIPT} [options]\nDraws the charts of the results (SVG beside their JSON) and regenerates BENCHMARKS.md from every\nBenchResult file under results/, with the charts embedded.\n\n${formatFlagHelp(REPORT_FLAGS)}\n`,
-    );
-    return 0;
-  }
-  const resultsDir = resolve(flags['results-dir'] ?? join(repositoryRoot(), 'results'));
-  const outPath = resolve(flags.out ?? join(repositoryRoot(), 'BENCHMARKS.md'));
-  const { path, suites, plots } = await writeBenchmarksReport(resultsDir, outPath);
-  const drawn = plots.length > 0 ? ` and ${plots.length} chart${plots.length === 1 ? '' : 's'}` : '';
-  process.stderr.write(`report: wrote ${path} from ${suites} result file${suites === 1 ? '' : 's'}${drawn}\n`);
-  return 0;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.exitCode = await main(process.argv.slice(2));
+if (isEntryPoint(import.meta.url)) {
+  await benchMain(
+    {
+      script: 'report.js',
+      about: 'Draws the charts of the results (SVG beside their JSON) and regenerates BENCHMARKS.md from every\nBenchResult file under results/, with the charts embedded.',
+      flags: {
+        'results-dir': { type: 'string', valueName: 'DIR', description: 'where the result files are [default: results/]' },
+        out: { type: 'string', valueName: 'FILE', description: 'the file to write [default: BENCHMARKS.md]' },
+      },
+    },
+    async (flags) => {
+      const resultsDir = resolve(flags['results-dir'] ?? join(repositoryRoot(), 'results'));
+      const outPath = resolve(flags.out ?? join(repositoryRoot(), 'BENCHMARKS.md'));
+      const { path, suites, plots } = await writeBenchmarksReport(resultsDir, outPath);
+      const drawn = plots.length > 0 ? ` and ${plots.length} chart${plots.length === 1 ? '' : 's'}` : '';
+      process.stderr.write(`report: wrote ${path} from ${suites} result file${suites === 1 ? '' : 's'}${drawn}\n`);
+    },
+  );
 }

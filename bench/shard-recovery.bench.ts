@@ -21,6 +21,7 @@ import { runShardedTask, type ShardedOutcome, type ShardedRunOptions } from '../
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import { Counter } from '../core/metrics/counters.js';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { median } from './stats.js';
 import { benchMain, isEntryPoint } from './bench-main.js';
 
 interface Mode {
@@ -35,11 +36,6 @@ const MODES: readonly Mode[] = [
   { name: 'shard 1 killed, rebuilt alone', checkpoints: true, kill: true },
   { name: 'shard 1 killed, run redone', checkpoints: false, kill: true },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 function sameResults(a: ShardedOutcome, b: ShardedOutcome, what: string): void {
   for (let i = 0; i < a.counters.length; i++) if (a.counters[i] !== b.counters[i]) throw new Error(`shard-recovery bench: ${what}: counter ${i} ${a.counters[i]} != ${b.counters[i]}`);

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { median } from './stats.js';
 import { benchMain } from './bench-main.js';
 import { UsageError } from '../core/cli/args.js';
 import { DEFAULT_RECEIVE_SPIN_US, nativeUnavailableReason, type UmadReceiveStats } from '../native/umad.js';
@@ -42,11 +43,6 @@ const TARGET_RATIO = 0.8;
 const C_SOURCE = fileURLToPath(new URL('../../bench/c/pathrecord_loop.c', import.meta.url));
 const ADDON_CHILD = fileURLToPath(new URL('./umad-pathrecord-child.js', import.meta.url));
 const RESULT_PATH = fileURLToPath(new URL('../../results/native/umad-pathrecord.json', import.meta.url));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
-}
 
 async function runLoop(fabric: OpenSmFabric, command: string, args: string[]): Promise<LoopResult> {
   const child = fabric.spawnClient(CLIENT_HOST, command, args);

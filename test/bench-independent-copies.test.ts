@@ -1,16 +1,18 @@
 // bench/independent-copies.ts: the arithmetic of the ceiling, and a short real run of its two
 // child copies (no timing is asserted: only that every window did work and was counted).
 import test from 'ava';
-import { independentCopiesCeiling, median, neighbourRatios } from '../bench/independent-copies.js';
+import { independentCopiesCeiling, neighbourRatios } from '../bench/independent-copies.js';
+import { median } from '../bench/stats.js';
 
 test('neighbourRatios: each pair window over the mean of the solo windows around it', (t) => {
   t.deepEqual(neighbourRatios([4, 6, 5], [9, 11]), [9 / 5, 11 / 5.5]);
   t.throws(() => neighbourRatios([4, 6], [9, 11]), { message: 'neighbourRatios: 2 solo windows around 2 pair windows (want one more)' });
 });
 
-test('median: the middle value, or the mean of the two middle ones', (t) => {
+test('median (bench/stats.ts): the middle value, or the mean of the two middle ones; none is an error', (t) => {
   t.is(median([3, 1, 2]), 2);
   t.is(median([4, 1, 3, 2]), 2.5);
+  t.throws(() => median([]), { message: 'median of no values' });
 });
 
 test('independentCopiesCeiling: two child copies, solo and pair windows alternating, every window counted', async (t) => {

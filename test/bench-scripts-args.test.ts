@@ -19,6 +19,7 @@ const SCRIPTS = [
   'load.bench.js',
   'loss.bench.js',
   'mad-codec.bench.js',
+  'report.js',
   'scale.js',
   'scenario-generate.bench.js',
   'service-store.bench.js',
@@ -38,9 +39,9 @@ test('every bench script with a command line parses it with benchMain, and is in
   const js = readdirSync(BENCH_DIR).filter((f) => f.endsWith('.js'));
   const text = (f: string) => readFileSync(join(BENCH_DIR, f), 'utf8');
   t.deepEqual(js.filter((f) => text(f).includes('benchMain(') && f !== 'bench-main.js').sort(), [...SCRIPTS].sort());
-  // The others that read argv: the helper itself, the report (core/cli/args.ts's parser, tested in
-  // cli-report) and the addon bench's child, which the bench starts with its own arguments.
-  t.deepEqual(js.filter((f) => text(f).includes('process.argv')).sort(), ['bench-main.js', 'report.js', 'umad-pathrecord-child.js']);
+  // The others that read argv: the helper itself and the addon bench's child, which the bench
+  // starts with its own arguments.
+  t.deepEqual(js.filter((f) => text(f).includes('process.argv')).sort(), ['bench-main.js', 'umad-pathrecord-child.js']);
 });
 
 for (const script of SCRIPTS) {

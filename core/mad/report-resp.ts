@@ -9,9 +9,7 @@
 import { MAD_SIZE, MadStatus, Method, SA_DATA_OFFSET, SaAttr } from './constants.js';
 import { setU16 } from './bytes.js';
 import { saAttributeOffset } from './mad-view.js';
-
-/** The Notice's length in an SA MAD: SA_DATA_OFFSET + NOTICE_BYTES is where the ReportResp's zeros start. */
-const NOTICE_BYTES = 80;
+import { NOTICE_SIZE } from './notice.js';
 
 /** Writes into `out` (256 bytes) the ReportResp, status Ok, to the 256-byte Report `report`. */
 export function writeReportResp(out: Uint8Array, report: Uint8Array): void {
@@ -21,5 +19,5 @@ export function writeReportResp(out: Uint8Array, report: Uint8Array): void {
   setU16(out, 4, MadStatus.Ok);
   out.fill(0, 24, 36); // RMPP fields, segment number, payload length: a single-MAD response
   setU16(out, 44, saAttributeOffset(SaAttr.Notice));
-  out.fill(0, SA_DATA_OFFSET + NOTICE_BYTES, MAD_SIZE);
+  out.fill(0, SA_DATA_OFFSET + NOTICE_SIZE, MAD_SIZE);
 }

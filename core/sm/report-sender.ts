@@ -382,7 +382,8 @@ export class ReportSender {
     const sm = this.sm;
     let key = -1;
     let host: number;
-    if (row >= 0 && row < this.rowKey.length && this.rowEpoch[row] === sm.portEpoch && (key = this.rowKey[row]!) >= 0 && sm.regHigh[key] === high && sm.regLow[key] === low) {
+    const remembered = row >= 0 && row < this.rowKey.length && this.rowEpoch[row] === sm.portEpoch && (key = this.rowKey[row]!) >= 0 && sm.regHigh[key] === high && sm.regLow[key] === low;
+    if (remembered) {
       host = this.rowHost[row]!;
     } else {
       key = -1;
@@ -406,7 +407,7 @@ export class ReportSender {
     } else if (key < 0) {
       key = this.subscriberKey(high, low);
     }
-    if (row >= 0) this.rememberRow(row, key, host);
+    if (row >= 0 && !remembered) this.rememberRow(row, key, host);
     if (this.inFlight[key]! >= sm.cost.reportWindow) {
       this.defer(job, key);
       return false;
