@@ -83,6 +83,8 @@ export class EventQueue implements Scheduler {
 
   /** Set by pop(): the current event. */
   nowNs = 0;
+  /** Push number of the current event (0 for the first event ever pushed): ties an event to the one that queued it (bench/critical-path.ts). */
+  seqNow = 0;
   kind = 0;
   a = 0;
   b = 0;
@@ -96,6 +98,11 @@ export class EventQueue implements Scheduler {
     this.argA = new Float64Array(n);
     this.argB = new Float64Array(n);
     this.argC = new Float64Array(n);
+  }
+
+  /** Events ever pushed: the push number the next event gets. */
+  get pushed(): number {
+    return this.nextSeq;
   }
 
   get size(): number {
@@ -211,6 +218,7 @@ export class EventQueue implements Scheduler {
     if (best === undefined || bt > limitNs) return false;
     const h = best.head;
     this.nowNs = bt;
+    this.seqNow = bs;
     this.kind = best.kinds[h]!;
     this.a = best.argA[h]!;
     this.b = best.argB[h]!;
@@ -230,6 +238,7 @@ export class EventQueue implements Scheduler {
   private popHeap(): boolean {
     if (this.count === 0) return false;
     this.nowNs = this.time[0]!;
+    this.seqNow = this.seq[0]!;
     this.kind = this.kinds[0]!;
     this.a = this.argA[0]!;
     this.b = this.argB[0]!;

@@ -171,28 +171,34 @@ export class EmulatedSubnet {
     let n = 0;
     while (q.popNotAfter(limit.horizonNs)) {
       n++;
-      const kind = q.kind;
-      switch (kind >>> 4) {
-        case 0:
-          this.fabric.deliver(q.a, q.nowNs);
-          break;
-        case 1:
-          this.sm.onEvent(kind, q.a, q.b, q.nowNs);
-          break;
-        case 2:
-          this.dom0.onEvent(kind, q.a, q.b, q.c, q.nowNs);
-          break;
-        case 3:
-          this.vms.onEvent(kind, q.a, q.b, q.c, q.nowNs);
-          break;
-        case 4:
-          this.onDriverEvent(kind, q.a, q.nowNs);
-          break;
-        default:
-          throw new RangeError(`EmulatedSubnet event kind: ${kind} has no owner`);
-      }
+      this.handlePopped();
     }
     return n;
+  }
+
+  /** Hands the event the queue has just popped (its kind, a, b, c, nowNs) to the component that owns it. */
+  handlePopped(): void {
+    const q = this.queue;
+    const kind = q.kind;
+    switch (kind >>> 4) {
+      case 0:
+        this.fabric.deliver(q.a, q.nowNs);
+        break;
+      case 1:
+        this.sm.onEvent(kind, q.a, q.b, q.nowNs);
+        break;
+      case 2:
+        this.dom0.onEvent(kind, q.a, q.b, q.c, q.nowNs);
+        break;
+      case 3:
+        this.vms.onEvent(kind, q.a, q.b, q.c, q.nowNs);
+        break;
+      case 4:
+        this.onDriverEvent(kind, q.a, q.nowNs);
+        break;
+      default:
+        throw new RangeError(`EmulatedSubnet event kind: ${kind} has no owner`);
+    }
   }
 
   get nowNs(): number {

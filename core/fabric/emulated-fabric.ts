@@ -137,6 +137,12 @@ export class EmulatedFabric implements Transport {
     this.queue.push(departNs + this.latencyNs(srcLid, dstLid), kind, slot, 0, 0);
   }
 
+  /** Host of the port an in-flight MAD (slab slot) is addressed to; -1 for a port of no host (the SM's own). */
+  destinationHost(slot: number): number {
+    const h = this.hostOfLid[this.dstLid[slot]!]!;
+    return h >= 0 ? h : -1;
+  }
+
   /** Handles a FabricDeliver(ToSm) event: hands the MAD to the sink bound at its LID, then frees it. */
   deliver(slot: number, nowNs: number): void {
     const lid = this.dstLid[slot]!;
