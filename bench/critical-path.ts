@@ -20,6 +20,7 @@ import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
 import { defaultCostModel, withOverrides, type CostModel } from '../core/engine/cost-model.js';
 import { EventKind } from '../core/engine/event-kinds.js';
 import { Counter } from '../core/metrics/counters.js';
+import { Method } from '../core/mad/constants.js';
 
 /** Owner of the SM's events in a trace (hosts are 0..hosts-1). */
 export const SM_OWNER = -1;
@@ -35,6 +36,8 @@ export interface EventTrace {
   readonly costNs: Float64Array;
   /** Index of the event that queued it (-1: queued before the storm, e.g. a scheduled migration). */
   readonly creator: Int32Array;
+  /** 1 where the event is the SM's receipt of a ReportResp. */
+  readonly reportResp: Uint8Array;
   /** The one-thread engine's least CPU time for the whole storm, untimed per event, ns. */
   readonly oneThreadNs: number;
   readonly cacheChecks: number;
@@ -94,7 +97,7 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
     subnet.run();
     oneThreadMs = Math.min(oneThreadMs, performance.now() - t0);
   }
-  let trace: { timeNs: Float64Array; owner: Int32Array; costNs: Float64Array; creator: Int32Array } | undefined;
+  let trace: { timeNs: Float64Array; owner: Int32Array; costNs: Float64Array; creator: Int32Array; reportResp: Uint8Array } | undefined;
   let events = 0;
   let cacheChecks = 0;
   let reports = 0;
@@ -109,6 +112,7 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
     let owner = new Int32Array(cap);
     let costNs = new Float64Array(cap);
     let creator = new Int32Array(cap);
+    let reportResp = new Uint8Array(cap);
     // creatorOfPush[p - firstSeq]: the event during which push number p was made.
     let creatorOfPush = new Int32Array(cap * 2).fill(-1);
     let k = 0;
@@ -119,9 +123,11 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
         owner = grow(owner, cap);
         costNs = grow(costNs, cap);
         creator = grow(creator, cap);
+        reportResp = grow(reportResp, cap);
       }
       timeNs[k] = q.nowNs;
       owner[k] = ownerOf(subnet, scenario, q.kind, q.a, q.b);
+      reportResp[k] = q.kind === EventKind.FabricDeliverToSm && subnet.fabric.slab.bytes(q.a)[3] === Method.ReportResp ? 1 : 0;
       const p = q.seqNow - firstSeq;
       creator[k] = p >= 0 && p < creatorOfPush.length ? creatorOfPush[p]! : -1;
       const pushedBefore = q.pushed;
@@ -138,7 +144,7 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
       k++;
     }
     if (trace === undefined) {
-      trace = { timeNs, owner, costNs, creator };
+      trace = { timeNs, owner, costNs, creator, reportResp };
       events = k;
       cacheChecks = subnet.counters.v[Counter.vmCacheChecks]! - checks0;
       reports = subnet.counters.v[Counter.smSentReport]! - reports0;
@@ -164,13 +170,14 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
     owner: t.owner.subarray(0, events),
     costNs: t.costNs.subarray(0, events),
     creator: t.creator.subarray(0, events),
+    reportResp: t.reportResp.subarray(0, events),
     oneThreadNs,
     cacheChecks,
     reports,
   };
 }
 
-function grow<T extends Float64Array | Int32Array>(a: T, n: number): T {
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
   const b = new (a.constructor as { new (n: number): T })(n);
   b.set(a);
   return b;
@@ -368,4 +375,19 @@ export function criticalPathNs(trace: EventTrace): number {
     if (done[i]! > longest) longest = done[i]!;
   }
   return longest;
+}
+
+/**
+ * The same events with the SM's receipt of each ReportResp owned by the host that sent it: an
+ * SM whose per-subscriber Report state (the outstanding Report, its timer, the window) lives on
+ * the subscriber's shard, so that its transmitter's turns no longer wait, in time order, for the
+ * answers to earlier turns. Every other SM event stays the SM's.
+ */
+export function withReceiptsAtSender(trace: EventTrace): EventTrace {
+  const owner = Int32Array.from(trace.owner);
+  for (let i = 0; i < trace.events; i++) {
+    const c = trace.creator[i]!;
+    if (trace.reportResp[i] === 1 && c >= 0 && trace.owner[c]! >= 0) owner[i] = trace.owner[c]!;
+  }
+  return { ...trace, owner };
 }

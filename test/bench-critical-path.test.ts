@@ -10,28 +10,32 @@ import {
   entityListMakespan,
   interleavedSplit,
   SM_OWNER,
+  smShareOf,
+  withReceiptsAtSender,
   traceStorm,
   type EventTrace,
 } from '../bench/critical-path.js';
 import { generateScenario } from '../core/scenario/generator.js';
 import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 
-/** A hand-made trace: [time, owner, cost, creator] per event, in time order. */
-function traceOf(hosts: number, events: readonly (readonly [number, number, number, number])[]): EventTrace {
+/** A hand-made trace: [time, owner, cost, creator, 1 for the SM's receipt of a ReportResp] per event, in time order. */
+function traceOf(hosts: number, events: readonly (readonly [number, number, number, number, number?])[]): EventTrace {
   const n = events.length;
+  const reportResp = new Uint8Array(n);
   const timeNs = new Float64Array(n);
   const owner = new Int32Array(n);
   const costNs = new Float64Array(n);
   const creator = new Int32Array(n);
   let total = 0;
-  events.forEach(([t, o, c, k], i) => {
+  events.forEach(([t, o, c, k, r], i) => {
+    reportResp[i] = r ?? 0;
     timeNs[i] = t;
     owner[i] = o;
     costNs[i] = c;
     creator[i] = k;
     total += c;
   });
-  return { events: n, hosts, timeNs, owner, costNs, creator, oneThreadNs: total, cacheChecks: 1000, reports: 1 };
+  return { events: n, hosts, timeNs, owner, costNs, creator, reportResp, oneThreadNs: total, cacheChecks: 1000, reports: 1 };
 }
 
 // The SM sends a Report to host 0 and to host 1 in turn, and takes host 0's answer:
@@ -42,7 +46,7 @@ const chain = traceOf(2, [
   [5, SM_OWNER, 4, -1],
   [10, 0, 10, 0],
   [15, 1, 10, 1],
-  [20, SM_OWNER, 2, 2],
+  [20, SM_OWNER, 2, 2, 1],
 ]);
 
 test('causalMakespan: threads in time order, an event after the one that queued it', (t) => {
@@ -97,6 +101,17 @@ test('criticalPathNs: each owner in order, an event after its cause, unbounded t
   t.is(criticalPathNs(chain), 18);
 });
 
+test('withReceiptsAtSender: the SM\'s receipt of a ReportResp moves to the host that sent it, nothing else', (t) => {
+  const moved = withReceiptsAtSender(chain);
+  t.deepEqual([...moved.owner], [SM_OWNER, SM_OWNER, 0, 1, 0]);
+  t.deepEqual([...chain.owner], [SM_OWNER, SM_OWNER, 0, 1, SM_OWNER]);
+  // Host 1 alone on the second thread: thread 0 runs both turns, host 0's Report and its answer: 20, as before;
+  // with both hosts there, the answer follows host 1's Report in time order on the second thread: 24..26.
+  t.is(causalMakespan(moved, Uint8Array.of(0, 1)), 20);
+  t.is(causalMakespan(moved, Uint8Array.of(1, 1)), 26);
+  t.is(smShareOf(moved), 8 / 30);
+});
+
 test('interleavedSplit and bestSplit: hosts spread evenly; the split with the least makespan', (t) => {
   t.deepEqual([...interleavedSplit(4, 0.5)], [0, 1, 0, 1]);
   t.deepEqual([...interleavedSplit(4, 1)], [1, 1, 1, 1]);
@@ -132,6 +147,16 @@ test('traceStorm: every event of a real storm, its owner and cause; the bounds i
   for (let i = 0; i < tr.events; i++) sum += tr.costNs[i]!;
   t.true(Math.abs(sum - tr.oneThreadNs) <= 1e-6 * tr.oneThreadNs);
   t.true(tr.reports > 0 && tr.cacheChecks > 0);
+  // One ReportResp per Report (no loss), each received by the SM and queued by its host's receipt of the Report.
+  let answers = 0;
+  for (let i = 0; i < tr.events; i++) {
+    if (tr.reportResp[i] !== 1) continue;
+    answers++;
+    t.is(tr.owner[i], SM_OWNER);
+    t.true(tr.owner[tr.creator[i]!]! >= 0);
+  }
+  t.is(answers, tr.reports);
+  t.true(smShareOf(withReceiptsAtSender(tr)) < smShareOf(tr));
   // The conservative rule with the model's lookaheads implies every cause's wait, so it is never
   // shorter than the causal schedule; neither beats the causal chain or half the work.
   for (const f of [0.5, 1]) {
