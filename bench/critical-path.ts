@@ -81,6 +81,67 @@ function ownerOf(subnet: EmulatedSubnet, scenario: Scenario, kind: number, a: nu
   return 0; // a Dom0 trap timeout: its trap slot names no host; rare, counted at host 0
 }
 
+interface TracedPass {
+  readonly events: number;
+  readonly timeNs: Float64Array;
+  readonly owner: Int32Array;
+  readonly costNs: Float64Array;
+  readonly creator: Int32Array;
+  readonly reportResp: Uint8Array;
+  readonly cacheChecks: number;
+  readonly reports: number;
+}
+
+/** Runs the subnet's storm one event at a time, timing each and noting its owner and the event that queued it. */
+function timedPass(subnet: EmulatedSubnet, scenario: Scenario, capacity: number): TracedPass {
+  const q = subnet.queue;
+  const checks0 = subnet.counters.v[Counter.vmCacheChecks]!;
+  const reports0 = subnet.counters.v[Counter.smSentReport]!;
+  const firstSeq = q.pushed;
+  let cap = capacity;
+  let timeNs = new Float64Array(cap);
+  let owner = new Int32Array(cap);
+  let costNs = new Float64Array(cap);
+  let creator = new Int32Array(cap);
+  let reportResp = new Uint8Array(cap);
+  // creatorOfPush[p - firstSeq]: the event during which push number p was made.
+  let creatorOfPush = new Int32Array(cap * 2).fill(-1);
+  let k = 0;
+  while (q.popNotAfter(Infinity)) {
+    if (k === cap) {
+      cap *= 2;
+      timeNs = grow(timeNs, cap);
+      owner = grow(owner, cap);
+      costNs = grow(costNs, cap);
+      creator = grow(creator, cap);
+      reportResp = grow(reportResp, cap);
+    }
+    timeNs[k] = q.nowNs;
+    owner[k] = ownerOf(subnet, scenario, q.kind, q.a, q.b);
+    reportResp[k] = q.kind === EventKind.FabricDeliverToSm && subnet.fabric.slab.bytes(q.a)[3] === Method.ReportResp ? 1 : 0;
+    const p = q.seqNow - firstSeq;
+    creator[k] = p >= 0 && p < creatorOfPush.length ? creatorOfPush[p]! : -1;
+    const pushedBefore = q.pushed - firstSeq;
+    const t0 = performance.now();
+    subnet.handlePopped();
+    costNs[k] = (performance.now() - t0) * 1e6;
+    const pushedAfter = q.pushed - firstSeq;
+    if (pushedAfter > creatorOfPush.length) creatorOfPush = grow(creatorOfPush, Math.max(pushedAfter, creatorOfPush.length * 2), -1);
+    creatorOfPush.fill(k, pushedBefore, pushedAfter);
+    k++;
+  }
+  return {
+    events: k,
+    timeNs,
+    owner,
+    costNs,
+    creator,
+    reportResp,
+    cacheChecks: subnet.counters.v[Counter.vmCacheChecks]! - checks0,
+    reports: subnet.counters.v[Counter.smSentReport]! - reports0,
+  };
+}
+
 /**
  * Traces the storm: `runs` timed passes (each event's least CPU time over them, less the
  * timer's own cost), each after an untimed one (the least whole-storm time, to which the event
@@ -91,71 +152,26 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`traceStorm runs: ${runs} is not a positive integer`);
   const model = withOverrides(defaultCostModel(), cost);
   let oneThreadMs = Infinity;
-  let trace: { timeNs: Float64Array; owner: Int32Array; costNs: Float64Array; creator: Int32Array; reportResp: Uint8Array } | undefined;
-  let events = 0;
-  let cacheChecks = 0;
-  let reports = 0;
+  let first: TracedPass | undefined;
   for (let r = 0; r < runs; r++) {
     // An untimed pass before each timed one, so that both see the machine in the same state.
     const plain = stormSubnet(scenario, scheme, model);
     const t0 = performance.now();
     plain.run();
     oneThreadMs = Math.min(oneThreadMs, performance.now() - t0);
-    const subnet = stormSubnet(scenario, scheme, model);
-    const q = subnet.queue;
-    const checks0 = subnet.counters.v[Counter.vmCacheChecks]!;
-    const reports0 = subnet.counters.v[Counter.smSentReport]!;
-    const firstSeq = q.pushed;
-    let cap = trace?.timeNs.length ?? 1 << 16;
-    let timeNs = new Float64Array(cap);
-    let owner = new Int32Array(cap);
-    let costNs = new Float64Array(cap);
-    let creator = new Int32Array(cap);
-    let reportResp = new Uint8Array(cap);
-    // creatorOfPush[p - firstSeq]: the event during which push number p was made.
-    let creatorOfPush = new Int32Array(cap * 2).fill(-1);
-    let k = 0;
-    while (q.popNotAfter(Infinity)) {
-      if (k === cap) {
-        cap *= 2;
-        timeNs = grow(timeNs, cap);
-        owner = grow(owner, cap);
-        costNs = grow(costNs, cap);
-        creator = grow(creator, cap);
-        reportResp = grow(reportResp, cap);
-      }
-      timeNs[k] = q.nowNs;
-      owner[k] = ownerOf(subnet, scenario, q.kind, q.a, q.b);
-      reportResp[k] = q.kind === EventKind.FabricDeliverToSm && subnet.fabric.slab.bytes(q.a)[3] === Method.ReportResp ? 1 : 0;
-      const p = q.seqNow - firstSeq;
-      creator[k] = p >= 0 && p < creatorOfPush.length ? creatorOfPush[p]! : -1;
-      const pushedBefore = q.pushed;
-      const t0 = performance.now();
-      subnet.handlePopped();
-      costNs[k] = (performance.now() - t0) * 1e6;
-      const pushedAfter = q.pushed - firstSeq;
-      if (pushedAfter > creatorOfPush.length) {
-        const c = new Int32Array(Math.max(pushedAfter, creatorOfPush.length * 2)).fill(-1);
-        c.set(creatorOfPush);
-        creatorOfPush = c;
-      }
-      creatorOfPush.fill(k, pushedBefore - firstSeq, pushedAfter);
-      k++;
-    }
-    if (trace === undefined) {
-      trace = { timeNs, owner, costNs, creator, reportResp };
-      events = k;
-      cacheChecks = subnet.counters.v[Counter.vmCacheChecks]! - checks0;
-      reports = subnet.counters.v[Counter.smSentReport]! - reports0;
+    const pass = timedPass(stormSubnet(scenario, scheme, model), scenario, first?.timeNs.length ?? 1 << 16);
+    if (first === undefined) {
+      first = pass;
       continue;
     }
-    if (k !== events) throw new Error(`traceStorm: pass ${r + 1} handled ${k} events, pass 1 ${events}`);
-    for (let i = 0; i < k; i++) {
-      if (timeNs[i] !== trace.timeNs[i] || owner[i] !== trace.owner[i]) throw new Error(`traceStorm: event ${i} differs between passes`);
-      if (costNs[i]! < trace.costNs[i]!) trace.costNs[i] = costNs[i]!;
+    if (pass.events !== first.events) throw new Error(`traceStorm: pass ${r + 1} handled ${pass.events} events, pass 1 ${first.events}`);
+    for (let i = 0; i < pass.events; i++) {
+      if (pass.timeNs[i] !== first.timeNs[i] || pass.owner[i] !== first.owner[i]) throw new Error(`traceStorm: event ${i} differs between passes`);
+      if (pass.costNs[i]! < first.costNs[i]!) first.costNs[i] = pass.costNs[i]!;
     }
   }
-  const t = trace!;
+  const t = first!;
+  const events = t.events;
   const timerNs = timerCostNs();
   let sum = 0;
   for (let i = 0; i < events; i++) sum += Math.max(0, t.costNs[i]! - timerNs);
@@ -171,13 +187,15 @@ export function traceStorm(scenario: Scenario, scheme: SchemeName, cost: Partial
     creator: t.creator.subarray(0, events),
     reportResp: t.reportResp.subarray(0, events),
     oneThreadNs,
-    cacheChecks,
-    reports,
+    cacheChecks: t.cacheChecks,
+    reports: t.reports,
   };
 }
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+/** A longer copy of a, the new tail filled with `fill`. */
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number, fill = 0): T {
   const b = new (a.constructor as { new (n: number): T })(n);
+  if (fill !== 0) b.fill(fill);
   b.set(a);
   return b;
 }
