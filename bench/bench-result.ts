@@ -2,6 +2,7 @@
 // Keeping one shape lets the report generator and the CI gate read any suite the same way.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -72,6 +73,11 @@ export function readBenchResult(path: string): BenchResult | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The results directory a bench writes to: `dir` when given, else the repository's results/. */
+export function resultsDirOr(dir: string | undefined): string {
+  return dir ?? fileURLToPath(new URL('../../results/', import.meta.url));
 }
 
 export function writeBenchResult(path: string, result: BenchResult): string {

@@ -51,12 +51,14 @@ function stormSubnet(scenario: Scenario, scheme: SchemeName, cost: CostModel): E
   return subnet;
 }
 
+/** The host a VM is at; a VM between hosts counts at its first host. */
+function hostOfVm(subnet: EmulatedSubnet, scenario: Scenario, vm: number): number {
+  const h = subnet.dom0.vmHost[vm]!;
+  return h >= 0 ? h : scenario.vmHost[vm]!;
+}
+
 /** The host an event happens at, read before it is handled (SM_OWNER for the SM's). */
 function ownerOf(subnet: EmulatedSubnet, scenario: Scenario, kind: number, a: number, b: number): number {
-  const vmHost = (vm: number) => {
-    const h = subnet.dom0.vmHost[vm]!;
-    return h >= 0 ? h : scenario.vmHost[vm]!; // a VM between hosts: its first host
-  };
   switch (kind) {
     case EventKind.FabricDeliverToSm:
       return SM_OWNER;
@@ -65,19 +67,19 @@ function ownerOf(subnet: EmulatedSubnet, scenario: Scenario, kind: number, a: nu
       return h >= 0 ? h : SM_OWNER;
     }
     case EventKind.Dom0VfDeliver:
-      return vmHost(b);
+      return hostOfVm(subnet, scenario, b);
     case EventKind.Dom0RequestTimeout:
       return Math.floor(a / scenario.slotsPerHost);
     case EventKind.Dom0InformTimeout:
       return a;
     case EventKind.DriverMigrateOut:
-      return vmHost(scenario.migrationVm[a]!);
+      return hostOfVm(subnet, scenario, scenario.migrationVm[a]!);
     case EventKind.DriverMigrateIn:
       return b;
   }
   const component = kind >>> 4;
   if (component === 1) return SM_OWNER;
-  if (component === 3) return vmHost(a);
+  if (component === 3) return hostOfVm(subnet, scenario, a);
   return 0; // a Dom0 trap timeout: its trap slot names no host; rare, counted at host 0
 }
 

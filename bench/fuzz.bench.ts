@@ -6,9 +6,8 @@
 //
 // Writes results/reliability/fuzz.json. Per-input times are wall clock (noisy on a shared machine).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runFuzzWatched, fuzzSummary, type FuzzReport } from '../core/fuzz/run-fuzz.js';
-import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { machineFacts, writeBenchResult, type BenchResult, resultsDirOr } from './bench-result.js';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
 /** Heap growth (after a full GC) above which a target is said not to have bounded memory. */
@@ -69,7 +68,7 @@ if (isEntryPoint(import.meta.url)) {
     async ({ count, seed, 'results-dir': dir }) => {
       const report = await runFuzzWatched({ count, seed });
       console.log(fuzzSummary(report));
-      const resultsDir = dir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+      const resultsDir = resultsDirOr(dir);
       const command = `node dist/bench/fuzz.bench.js${count !== 1_000_000 ? ` --count ${count}` : ''}${seed !== 1 ? ` --seed ${seed}` : ''}`;
       const path = writeBenchResult(join(resultsDir, 'reliability', 'fuzz.json'), fuzzBenchResult(report, command));
       console.log(`wrote ${path}`);

@@ -14,14 +14,13 @@
 // 160 M Reports and 2.56 G VF deliveries; per-vguid 16,000 x 160,000 = 2.56 G Reports. Where a
 // scheme cannot finish that in minutes here, it runs a stated smaller share (LOAD_CASES).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateScenario } from '../core/scenario/generator.js';
 import type { SchemeName } from '../core/scenario/scenario.js';
 import { EmulatedSubnet } from '../core/engine/single-thread-run.js';
 import { isSignalling } from '../core/schemes.js';
 import { defaultCostModel, withOverrides } from '../core/engine/cost-model.js';
 import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
-import { machineFacts, readBenchResult, writeBenchResult, type BenchResult } from './bench-result.js';
+import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, resultsDirOr } from './bench-result.js';
 import { queriesAbandoned, redrivesOf, updatesAbandoned } from './updates-abandoned.js';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 import { UsageError } from '../core/cli/args.js';
@@ -226,7 +225,7 @@ export function runLoadBench(o: LoadBenchOptions = {}): BenchResult {
     machine: machineFacts(),
     generatedAt: new Date().toISOString(),
   };
-  const dir = o.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+  const dir = resultsDirOr(o.resultsDir);
   const path = join(dir, 'reliability', 'load.json');
   const result = o.only !== undefined ? mergeInto(path, fresh, o.only, hosts) : fresh;
   writeBenchResult(path, result);

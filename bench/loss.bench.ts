@@ -8,7 +8,6 @@
 //
 // Writes results/reliability/loss.json. Virtual time: the figures do not depend on the machine.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateScenario } from '../core/scenario/generator.js';
 import type { Scenario, SchemeName } from '../core/scenario/scenario.js';
 import { SCHEMES } from '../core/scenario/scenario.js';
@@ -17,7 +16,7 @@ import { defaultCostModel, withOverrides } from '../core/engine/cost-model.js';
 import { ALL_LOSS_KINDS, LossKind } from '../core/fabric/loss-kinds.js';
 import { ArrayLatencyRecorder } from '../core/metrics/latency-recorder.js';
 import { smMadsOf } from './closed-forms.js';
-import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { machineFacts, writeBenchResult, type BenchResult, resultsDirOr } from './bench-result.js';
 import { redrivesOf, updatesAbandoned } from './updates-abandoned.js';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
@@ -172,7 +171,7 @@ export function runLossBench(options: LossBenchOptions = {}): BenchResult {
     machine: machineFacts(),
     generatedAt: new Date().toISOString(),
   };
-  const resultsDir = options.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+  const resultsDir = resultsDirOr(options.resultsDir);
   writeBenchResult(join(resultsDir, 'reliability', 'loss.json'), result);
   return result;
 }

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { MadView, MadStatus, Method, SaAttr, MgmtClass, NoticeType, ProducerType, TrapNumber, VmState, SmpAttr } from '../core/mad/index.js';
 import { Xoshiro128 } from '../core/random.js';
-import { type BenchResult, machineFacts, writeBenchResult } from './bench-result.js';
+import { type BenchResult, machineFacts, writeBenchResult, resultsDirOr } from './bench-result.js';
 import { median } from './stats.js';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 
@@ -879,7 +879,7 @@ export async function runMadCodecBench(options: { quick?: boolean; resultsDir?: 
     machine: machineFacts(),
     generatedAt: new Date().toISOString(),
   };
-  writeBenchResult(join(options.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url)), 'micro', 'mad-codec.json'), result);
+  writeBenchResult(join(resultsDirOr(options.resultsDir), 'micro', 'mad-codec.json'), result);
   return result;
 }
 

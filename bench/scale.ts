@@ -15,7 +15,7 @@ import { benchMain, isEntryPoint } from './bench-main.js';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { machineFacts, writeBenchResult, type BenchResult, resultsDirOr } from './bench-result.js';
 
 export interface ScaleCase {
   readonly name: string;
@@ -168,7 +168,7 @@ export async function runScaleCase(name: string, o: ScaleOptions = {}): Promise<
     machine: machineFacts(),
     generatedAt: new Date().toISOString(),
   };
-  const dir = o.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+  const dir = resultsDirOr(o.resultsDir);
   writeBenchResult(join(dir, 'scale', `${c.name}.json`), result);
   return result;
 }

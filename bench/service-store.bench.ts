@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
 import { GuidInfoRecordMask, MadStatus, Method, SaAttr } from '../core/mad/constants.js';
 import { MadView } from '../core/mad/mad-view.js';
@@ -26,7 +25,7 @@ import type { MadSink, SinkRole } from '../core/fabric/transport.js';
 import { SignallingService, type PortTransport } from '../core/service/signalling-service.js';
 import { ServiceStore, type StoreSync } from '../core/service/service-store.js';
 import { nativeCostModel } from '../core/native-transport/native-process.js';
-import { machineFacts, writeBenchResult, type BenchResult } from './bench-result.js';
+import { machineFacts, writeBenchResult, type BenchResult, resultsDirOr } from './bench-result.js';
 
 const SM_LID = 1;
 const SERVICE_LID = 2;
@@ -237,7 +236,7 @@ if (isEntryPoint(import.meta.url)) {
       },
     },
     ({ migrations, 'results-dir': dir }) => {
-      const resultsDir = dir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+      const resultsDir = resultsDirOr(dir);
       const result = serviceStoreBench(migrations);
       for (const r of result.rows) console.log(JSON.stringify(r));
       for (const t of result.targets) console.log(`${t.met ? 'ok  ' : 'FAIL'} ${t.name}: ${t.measured} (target ${t.target})`);

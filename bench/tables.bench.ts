@@ -22,7 +22,6 @@
 // (--only and --sizes are for experiments: use --results-dir elsewhere with them.)
 import { Bench } from 'tinybench';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GuidCache, LIST_TAIL_MASKS, LidVguidTable, PathCache, TrapTable, VguidState } from '../core/tables/index.js';
@@ -30,7 +29,7 @@ import { hugePagesExpected, hugeTlbTunable, reexecForHugePages, thpMode } from '
 import { anonHugePageBytes, hugePagesDuring, hugeShareOfMapping } from './huge-page-share.js';
 import { UsageError } from '../core/cli/args.js';
 import { benchMain, isEntryPoint, resultsDirFlag } from './bench-main.js';
-import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck } from './bench-result.js';
+import { machineFacts, readBenchResult, writeBenchResult, type BenchResult, type TargetCheck, resultsDirOr } from './bench-result.js';
 
 export interface TablesBenchOptions {
   quick?: boolean;
@@ -949,7 +948,7 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
       "Our key streams are typed arrays (malloc'd, so also huge when large), the Map's bigint streams are on V8's heap; both are read sequentially, one TLB miss per page at most.",
   );
   if (!options.noHugePages) {
-    const other = join(options.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url)), 'micro', NO_HUGE_PAGES_FILE);
+    const other = join(resultsDirOr(options.resultsDir), 'micro', NO_HUGE_PAGES_FILE);
     const compared = compareNoHugePages(other, rows);
     if (compared) notes.push(compared);
   }
@@ -984,7 +983,7 @@ export async function runTablesBench(options: TablesBenchOptions = {}): Promise<
     machine: machineFacts(),
     generatedAt: new Date().toISOString(),
   };
-  const resultsDir = options.resultsDir ?? fileURLToPath(new URL('../../results/', import.meta.url));
+  const resultsDir = resultsDirOr(options.resultsDir);
   writeBenchResult(join(resultsDir, 'micro', options.noHugePages ? NO_HUGE_PAGES_FILE : 'tables.json'), result);
   return result;
 }
