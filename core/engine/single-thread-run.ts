@@ -39,6 +39,8 @@ export interface FabricOptions {
   readonly smKeyLow?: number;
   /** Deliver forwarded notices one event per VF (the reference model) instead of the fast fan-out. */
   readonly perVfDelivery?: boolean;
+  /** The hosts the SM sends Reports to (SubnetManagerOptions.reportHosts); default: every host. */
+  readonly reportHosts?: Uint8Array;
 }
 
 /** One emulated subnet: SM, every Dom0, every VM, the fabric and the clock. */
@@ -113,6 +115,7 @@ export class EmulatedSubnet {
       expectedVguids: s.vms,
       smKeyHigh: o.smKeyHigh ?? 0,
       smKeyLow: o.smKeyLow ?? 0,
+      ...(o.reportHosts !== undefined ? { reportHosts: o.reportHosts } : {}),
     });
     this.dom0 = new Dom0({
       hosts: s.hosts,

@@ -408,6 +408,12 @@ export class ReportSender {
       key = this.subscriberKey(high, low);
     }
     if (row >= 0 && !remembered) this.rememberRow(row, key, host);
+    const reportHosts = sm.reportHosts;
+    if (reportHosts !== undefined && reportHosts[sm.lidHost[lid]!] !== 1) {
+      // Another replica's host: the turn is taken (the transmitter's time), nothing is sent.
+      this.tx.serve(nowNs, sm.cost.smServiceNs);
+      return true;
+    }
     if (this.inFlight[key]! >= sm.cost.reportWindow) {
       this.defer(job, key);
       return false;

@@ -98,6 +98,13 @@ export interface SubnetManagerOptions {
   readonly maxSubscriptionsPerSubscriber?: number;
   /** Bound on parked trap-table records; when full the oldest is expired early (UnPath). Default 4 x hosts x slots + 1024. */
   readonly maxParked?: number;
+  /**
+   * The hosts this SM sends Reports to (1 per host; default: every host). A Report to any other
+   * host takes its transmitter turn, as it would, and nothing else: no MAD, no outstanding
+   * Report, no count. One replica's share of a storm in an engine that replays the whole subnet
+   * on every thread and sends each thread's own hosts' Reports only (bench/replica-bound.ts).
+   */
+  readonly reportHosts?: Uint8Array;
 }
 
 export class SubnetManager implements MadSink {
@@ -113,6 +120,8 @@ export class SubnetManager implements MadSink {
   readonly hostPortGuidLow: Uint32Array;
   /** LID -> host index (-1: not a host port). */
   readonly lidHost = new Int32Array(0x10000).fill(-1);
+  /** SubnetManagerOptions.reportHosts (undefined: Reports go to every host). */
+  readonly reportHosts: Uint8Array | undefined;
   /** Port GUID -> host index. */
   readonly portHost: GuidHashTable;
   /** Counts registerHost calls: what the Report walk remembers of a GUID's port-ness is good while it stands. */
@@ -216,6 +225,10 @@ export class SubnetManager implements MadSink {
     this.regSeq = new Uint32Array(registered);
     this.interest = o.recordInterest || this.reportScope === ReportScope.Interested ? new GuidMultiMap(expected, { growable: true }) : undefined;
     this.assigner = new VguidAssigner(o.hosts, this.guidCap, o.assignedGuidByte ?? 0);
+    if (o.reportHosts !== undefined && o.reportHosts.length !== o.hosts) {
+      throw new RangeError(`SubnetManager reportHosts.length: ${o.reportHosts.length} is not the host count ${o.hosts}`);
+    }
+    this.reportHosts = o.reportHosts;
     this.reports = new ReportSender(this);
     this.res.wrapForWrite(this.resBytes);
     o.transport.bind(this.smLid, SinkRole.Sm, this);
