@@ -44,8 +44,9 @@ export interface EventTrace {
   readonly reports: number;
 }
 
-function stormSubnet(scenario: Scenario, scheme: SchemeName, cost: CostModel): EmulatedSubnet {
-  const subnet = new EmulatedSubnet(scenario, scheme, { cost });
+/** The scenario's subnet set up directly, its migrations scheduled (reportHosts: SubnetManagerOptions.reportHosts). */
+export function stormSubnet(scenario: Scenario, scheme: SchemeName, cost: CostModel, reportHosts?: Uint8Array): EmulatedSubnet {
+  const subnet = new EmulatedSubnet(scenario, scheme, { cost, ...(reportHosts !== undefined ? { reportHosts } : {}) });
   subnet.setup('direct');
   subnet.scheduleMigrations();
   return subnet;
