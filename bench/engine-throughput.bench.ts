@@ -17,9 +17,9 @@
 // lookahead, and the fan-out's share of the one-thread phase, the only work that can leave the
 // SM's thread; the storm's own events replayed on two ideal threads, the SM's and the hosts'
 // in time order each (bench/critical-path.ts); the whole subnet replayed on each of 2 threads,
-// each sending its own hosts' Reports only (bench/replica-bound.ts); and this machine's ceiling for any split over 2
-// cores: two copies of the storm in two processes sharing nothing, against one
-// (bench/independent-copies.ts).
+// each sending its own hosts' Reports only (bench/replica-bound.ts); and this machine's ceiling
+// for any split over 2 cores: two copies of the storm in two processes sharing nothing, against
+// one (bench/independent-copies.ts).
 // Counters must be identical in every mode (they are checked); only the phase is timed (setup
 // and worker start-up excluded) except for whole runs, whose wall time includes their setup.
 // Passes alternate between modes and each mode keeps its fastest: on a shared machine, a burst

@@ -180,6 +180,10 @@ export class SubnetManager implements MadSink {
       throw new RangeError(`SubnetManager slotsPerHost: ${o.slotsPerHost} is not 1..255`);
     }
     this.hosts = o.hosts;
+    if (o.reportHosts !== undefined && o.reportHosts.length !== o.hosts) {
+      throw new RangeError(`SubnetManager reportHosts.length: ${o.reportHosts.length} is not the host count ${o.hosts}`);
+    }
+    this.reportHosts = o.reportHosts;
     this.slotsPerHost = o.slotsPerHost;
     this.guidCap = o.slotsPerHost + 1;
     this.smLid = o.lids.smLid;
@@ -225,10 +229,6 @@ export class SubnetManager implements MadSink {
     this.regSeq = new Uint32Array(registered);
     this.interest = o.recordInterest || this.reportScope === ReportScope.Interested ? new GuidMultiMap(expected, { growable: true }) : undefined;
     this.assigner = new VguidAssigner(o.hosts, this.guidCap, o.assignedGuidByte ?? 0);
-    if (o.reportHosts !== undefined && o.reportHosts.length !== o.hosts) {
-      throw new RangeError(`SubnetManager reportHosts.length: ${o.reportHosts.length} is not the host count ${o.hosts}`);
-    }
-    this.reportHosts = o.reportHosts;
     this.reports = new ReportSender(this);
     this.res.wrapForWrite(this.resBytes);
     o.transport.bind(this.smLid, SinkRole.Sm, this);
